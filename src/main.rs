@@ -1,0 +1,27 @@
+//! The k8snet binary: parse arguments, run, map the outcome to an exit code.
+#![allow(clippy::disallowed_macros)]
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = k8snet::cli::Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    let result = k8snet::run(cli, &mut stdout).and_then(|outcome| {
+        stdout.flush()?;
+        Ok(outcome)
+    });
+    match result {
+        Ok(outcome) => ExitCode::from(outcome.code()),
+        Err(err) if k8snet::error::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("k8snet: {err:#}");
+            if let Some(hint) = k8snet::error::hint(&err) {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
