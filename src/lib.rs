@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub mod etcd;
 pub mod exec;
+pub mod glob;
 pub mod host;
 pub mod profile;
 pub mod progress;

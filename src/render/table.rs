@@ -65,20 +65,25 @@ fn write_listing(table: &Table, style: &Style, out: &mut dyn Write) -> io::Resul
     writeln!(out, "{}", trim_lines(&grid.to_string()))
 }
 
+/// Checks grouped by area, areas in order of first appearance.
 fn write_checks(checks: &[Check], style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut grid = grid(style);
     grid.set_header(["STATUS", "CHECK", "FINDING"]);
-    let mut area = "";
+    let mut areas: Vec<&str> = Vec::new();
     for check in checks {
-        if check.area() != area {
-            area = check.area();
-            grid.add_row(vec![String::new(), format!("[{area}]"), String::new()]);
+        if !areas.contains(&check.area()) {
+            areas.push(check.area());
         }
-        grid.add_row(vec![
-            status_word(check.status, style),
-            sanitize(&check.id),
-            finding_text(check),
-        ]);
+    }
+    for area in areas {
+        grid.add_row(vec![String::new(), format!("[{area}]"), String::new()]);
+        for check in checks.iter().filter(|c| c.area() == area) {
+            grid.add_row(vec![
+                status_word(check.status, style),
+                sanitize(&check.id),
+                finding_text(check),
+            ]);
+        }
     }
     writeln!(out, "{}", trim_lines(&grid.to_string()))
 }
