@@ -22,6 +22,7 @@ pub mod render;
 pub mod report;
 pub mod steal;
 pub mod sysctl;
+pub mod tools;
 
 use std::io::Write;
 use std::path::Path;

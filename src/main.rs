@@ -1,14 +1,16 @@
 //! The k8snet binary: parse arguments, run, map the outcome to an exit code.
 #![allow(clippy::disallowed_macros)]
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = k8snet::cli::Cli::parse();
-    let mut stdout = std::io::stdout().lock();
+    // Block-buffered: stdout's own line buffering would make one write per
+    // line of a JSON or table report.
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
     let result = k8snet::run(cli, &mut stdout).and_then(|outcome| {
         stdout.flush()?;
         Ok(outcome)

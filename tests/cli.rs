@@ -8,5 +8,7 @@
 #[macro_use]
 mod support;
 
+mod deploy;
+mod doctor;
 mod general;
 mod sysctl;
