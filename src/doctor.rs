@@ -10,7 +10,9 @@ use crate::Context;
 use crate::cli::DoctorArgs;
 use crate::glob;
 use crate::profile;
-use crate::report::Report;
+use crate::report::{Check, Report};
+
+use anyhow::Context as _;
 
 /// `--skip` and `--only`, as globs over check ids.
 pub struct Selection {
@@ -61,6 +63,9 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
     ctx.progress.show("checking sysctls and modules");
     checks.extend(crate::sysctl::doctor_checks(ctx, &profile));
     checks.extend(crate::tools::checks(ctx));
+    if selection.runs_area("dataplane", &["dataplane.vtep", "dataplane.extra"]) {
+        checks.extend(dataplane_checks(ctx, args));
+    }
     ctx.progress.clear();
     let mut report = Report::new("doctor").with_data("profile", &profile.name);
     report.checks = checks
@@ -68,6 +73,24 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
         .filter(|c| selection.includes(&c.id))
         .collect();
     Ok(report)
+}
+
+/// Leases for the dataplane checks, from the file the user named.
+fn dataplane_checks(ctx: &Context, args: &DoctorArgs) -> Vec<Check> {
+    let Some(path) = &args.leases.nodes_file else {
+        return vec![Check::skip(
+            "dataplane.leases",
+            "no leases: pass --nodes-file or --leases-file",
+        )];
+    };
+    let leases = crate::host::read_user_file(path)
+        .map_err(anyhow::Error::new)
+        .and_then(|text| crate::dataplane::from_nodes_json(&text))
+        .with_context(|| format!("reading nodes from {}", path.display()));
+    match leases {
+        Ok((leases, _)) => crate::dataplane::checks(ctx, &leases, None),
+        Err(err) => vec![Check::error("dataplane.leases", &err)],
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod backend;
 pub mod chains;
 pub mod cli;
 pub mod clock;
+pub mod dataplane;
 pub mod doctor;
 pub mod error;
 pub mod etcd;

@@ -8,6 +8,7 @@
 #[macro_use]
 mod support;
 
+mod dataplane;
 mod deploy;
 mod doctor;
 mod general;

@@ -67,6 +67,11 @@ impl Netns {
         Ok(ns)
     }
 
+    /// Pid of the process holding the namespace (for `ip link … netns PID`).
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// A command that runs inside the namespace.
     pub fn command(&self, program: &str) -> Command {
         let mut cmd = Command::new("nsenter");
