@@ -65,16 +65,17 @@ fn dry_run(ctx: &Context, profile: &Profile, args: &TuneArgs) -> Report {
     let mut checks = Vec::new();
     let mut outcomes = Vec::new();
     for module in &profile.modules {
-        let state = modules::state(host, module);
-        if !state.is_present() {
-            checks.push(
+        match module_plan(host, module) {
+            ModulePlan::Present => {}
+            ModulePlan::Impossible(check) => checks.push(check),
+            ModulePlan::Load(evidence) => checks.push(
                 Check::new(
                     format!("tune.module.{module}"),
                     Status::Warn,
-                    format!("would run modprobe {module} ({})", state.evidence()),
+                    format!("would run modprobe {module} ({evidence})"),
                 )
                 .code("tune-pending"),
-            );
+            ),
         }
     }
     for rule in &profile.sysctls {
@@ -185,21 +186,39 @@ fn apply(ctx: &Context, profile: &Profile, args: &TuneArgs) -> anyhow::Result<Re
     Ok(report)
 }
 
+/// What tune can do about a profile module.
+enum ModulePlan {
+    /// Loaded or built in: nothing.
+    Present,
+    /// The kernel has no module support and it is not built in.
+    Impossible(Check),
+    /// modprobe it (with the evidence for why it is needed).
+    Load(String),
+}
+
+fn module_plan(host: &Host, module: &str) -> ModulePlan {
+    match modules::state(host, module) {
+        ModuleState::Loaded(_) | ModuleState::BuiltIn(_) => ModulePlan::Present,
+        ModuleState::Absent(evidence) if !host.exists("/proc/modules") => ModulePlan::Impossible(
+            Check::new(
+                format!("tune.module.{module}"),
+                Status::Fail,
+                format!("cannot load {module}: {evidence}"),
+            )
+            .code("module-missing"),
+        ),
+        state => ModulePlan::Load(state.evidence().to_string()),
+    }
+}
+
 fn load_modules(ctx: &Context, profile: &Profile, record: &mut Record) -> Vec<Check> {
     let mut checks = Vec::new();
     for module in &profile.modules {
         let id = format!("tune.module.{module}");
-        match modules::state(&ctx.host, module) {
-            ModuleState::Loaded(_) | ModuleState::BuiltIn(_) => {}
-            ModuleState::Absent(evidence) if !ctx.host.exists("/proc/modules") => checks.push(
-                Check::new(
-                    id,
-                    Status::Fail,
-                    format!("cannot load {module}: {evidence}"),
-                )
-                .code("module-missing"),
-            ),
-            _ => match ctx.host.exec.run("modprobe", &[module]) {
+        match module_plan(&ctx.host, module) {
+            ModulePlan::Present => {}
+            ModulePlan::Impossible(check) => checks.push(check),
+            ModulePlan::Load(_) => match ctx.host.exec.run("modprobe", &[module]) {
                 Ok(_) => {
                     record.modules_loaded.push(module.clone());
                     checks.push(Check::ok(id, format!("loaded {module} with modprobe")));
