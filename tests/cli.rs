@@ -9,3 +9,4 @@
 mod support;
 
 mod general;
+mod steal;
