@@ -8,5 +8,6 @@
 #[macro_use]
 mod support;
 
+mod backend;
 mod general;
 mod steal;
