@@ -210,8 +210,11 @@ fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "-".into(), |v| format!("{v:.2}"))
 }
 
+/// "1s", "2.5s": tenths are enough to say which interval it was; JSON
+/// keeps the measured value.
 fn seconds(s: f64) -> String {
-    format!("{}s", (s * 1000.0).round() / 1000.0)
+    let text = format!("{s:.1}");
+    format!("{}s", text.strip_suffix(".0").unwrap_or(&text))
 }
 
 fn span_text(sample: &Sample) -> String {
