@@ -38,23 +38,20 @@ impl Clock for SwapClock {
     }
 }
 
+fn fake_host(dir: &tempfile::TempDir) -> Host {
+    let clock = FakeClock::new(SystemTime::UNIX_EPOCH);
+    Host::new(dir.path(), Exec::from_env(), Box::new(clock))
+}
+
 fn context(dir: &tempfile::TempDir, first: &str, next: Vec<&'static str>) -> Context {
-    let host = Host::new(
-        dir.path(),
-        Exec::from_env(),
-        Box::new(FakeClock::new(SystemTime::UNIX_EPOCH)),
-    );
-    host.write_atomic(PROC_STAT, first)
-        .expect("write /proc/stat");
     let swap = SwapClock {
         clock: FakeClock::new(SystemTime::UNIX_EPOCH),
-        host: Host::new(
-            dir.path(),
-            Exec::from_env(),
-            Box::new(FakeClock::new(SystemTime::UNIX_EPOCH)),
-        ),
+        host: fake_host(dir),
         next: RefCell::new(next),
     };
+    swap.host
+        .write_atomic(PROC_STAT, first)
+        .expect("write /proc/stat");
     Context {
         host: Host::new(dir.path(), Exec::from_env(), Box::new(swap)),
         progress: Progress::hidden(),
@@ -162,11 +159,7 @@ fn doctor_check_reports_the_all_cpu_metric() {
 fn missing_proc_stat_is_an_error_check() {
     let dir = tempfile::tempdir().expect("tempdir");
     let ctx = Context {
-        host: Host::new(
-            dir.path(),
-            Exec::from_env(),
-            Box::new(FakeClock::new(SystemTime::UNIX_EPOCH)),
-        ),
+        host: fake_host(&dir),
         progress: Progress::hidden(),
     };
     let checks = doctor_checks(&ctx, Duration::ZERO, StealThresholds::default());
