@@ -268,7 +268,11 @@ pub fn type_check(ev: &Evidence, sources: &[Source], overlays: &[Overlay<'_>]) -
 }
 
 fn agreeing(sources: &[Source]) -> String {
-    let names: Vec<&str> = sources.iter().map(|s| s.source.as_str()).collect();
+    let names: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.backend.is_some())
+        .map(|s| s.source.as_str())
+        .collect();
     match names.as_slice() {
         [one] => format!("from {one} alone"),
         many => format!("{} agree", many.join(", ")),
