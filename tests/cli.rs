@@ -8,8 +8,10 @@
 #[macro_use]
 mod support;
 
+mod backend;
 mod dataplane;
 mod deploy;
 mod doctor;
 mod general;
+mod steal;
 mod sysctl;
