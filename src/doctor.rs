@@ -12,8 +12,6 @@ use crate::glob;
 use crate::profile;
 use crate::report::{Check, Report};
 
-use anyhow::Context as _;
-
 /// `--skip` and `--only`, as globs over check ids.
 pub struct Selection {
     skip: Vec<String>,
@@ -75,21 +73,14 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// Leases for the dataplane checks, from the file the user named.
+/// The dataplane checks, with leases from the file the user named.
 fn dataplane_checks(ctx: &Context, args: &DoctorArgs) -> Vec<Check> {
-    let Some(path) = &args.leases.nodes_file else {
-        return vec![Check::skip(
+    match crate::dataplane::leases_from_files(&args.leases) {
+        Some(leases) => crate::dataplane::checks(ctx, &leases),
+        None => vec![Check::skip(
             "dataplane.leases",
-            "no leases: pass --nodes-file or --leases-file",
-        )];
-    };
-    let leases = crate::host::read_user_file(path)
-        .map_err(anyhow::Error::new)
-        .and_then(|text| crate::dataplane::from_nodes_json(&text))
-        .with_context(|| format!("reading nodes from {}", path.display()));
-    match leases {
-        Ok((leases, _)) => crate::dataplane::checks(ctx, &leases, None),
-        Err(err) => vec![Check::error("dataplane.leases", &err)],
+            "no leases: pass --nodes-file or --leases-file, or configure etcd",
+        )],
     }
 }
 

@@ -38,7 +38,8 @@ impl Cluster {
                  ip addr add {ip}/24 dev eth0 && ip link set eth0 up
                  ip link add flannel.1 type vxlan id 1 dstport 8472 nolearning local {ip} dev eth0
                  ip addr add 10.244.{index}.0/32 dev flannel.1 && ip link set flannel.1 up
-                 ip link add cni0 type bridge && ip addr add 10.244.{index}.1/24 dev cni0 && ip link set cni0 up",
+                 ip link add cni0 type bridge && ip link set cni0 mtu 1450
+                 ip addr add 10.244.{index}.1/24 dev cni0 && ip link set cni0 up",
                 pid = underlay.pid(),
                 ip = underlay_ip(index),
             ));
@@ -300,4 +301,38 @@ fn entries_for_a_removed_node_are_extra() {
             "dataplane-extra".into()
         )]
     );
+}
+
+#[test]
+fn backend_reports_dataplane_and_an_overlay_mtu_the_underlay_cannot_carry() {
+    let Some(cluster) = cluster() else { return };
+    let backend = |index: u8| {
+        let out = cluster.node(index).ns.k8snet(&[
+            "backend",
+            "--nodes-file",
+            cluster.nodes_json.path().to_str().expect("path"),
+            "-o",
+            "json",
+        ]);
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+        (code(&out), report)
+    };
+    let (exit, report) = backend(1);
+    assert_eq!(problems(&report), vec![], "{report:#}");
+    assert_eq!(exit, Some(0));
+    assert_eq!(report["backend"], "vxlan");
+
+    // The underlay shrinks to 1400 (a cloud network with a smaller MTU)
+    // while flannel.1 stays at 1450: no room for the 50-byte VXLAN header,
+    // so full-size pod packets are dropped.
+    cluster.node(1).ns.sh("ip link set eth0 mtu 1400");
+    let (exit, report) = backend(1);
+    assert_eq!(exit, Some(1));
+    assert_eq!(
+        problems(&report),
+        vec![("backend.mtu".into(), "fail".into(), "backend-mtu".into())]
+    );
+    let summary = summary_of(&report, "backend.mtu");
+    assert!(summary.contains("eth0 MTU 1400"), "{summary}");
 }

@@ -36,9 +36,9 @@ pub struct Verdict {
 }
 
 /// `k8snet backend`.
-pub fn run(ctx: &Context, _args: &BackendArgs) -> anyhow::Result<Report> {
+pub fn run(ctx: &Context, args: &BackendArgs) -> anyhow::Result<Report> {
     // The etcd seam: once the etcd client exists, read the config named by
-    // `_args.etcd` here and pass its Backend.Type instead of `None`.
+    // `args.etcd` here and pass its Backend.Type instead of `None`.
     let (evidence, notes) = gather(ctx, None)?;
     let verdict = judge(&evidence);
     let shown = relevant_links(&evidence, &verdict);
@@ -61,6 +61,9 @@ pub fn run(ctx: &Context, _args: &BackendArgs) -> anyhow::Result<Report> {
         ));
     }
     report.checks = verdict.checks;
+    if let Some(leases) = crate::dataplane::leases_from_files(&args.leases) {
+        report.checks.extend(crate::dataplane::checks(ctx, &leases));
+    }
     Ok(report)
 }
 

@@ -5,13 +5,14 @@
 //! and the commands run through `Exec`, so the same code reads a real
 //! namespace in tests and the node in production.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use anyhow::Context as _;
 use ipnet::Ipv4Net;
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
+use crate::backend::Link;
 
 /// A flannel VXLAN device (`flannel.<VNI>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -59,58 +60,26 @@ pub struct FdbEntry {
     pub dst: Option<Ipv4Addr>,
 }
 
-#[derive(Deserialize)]
-struct RawLink {
-    ifname: String,
-    #[serde(default)]
-    address: Option<String>,
-    #[serde(default)]
-    linkinfo: Option<RawLinkInfo>,
-    #[serde(default)]
-    addr_info: Vec<RawAddr>,
-}
-
-#[derive(Deserialize)]
-struct RawLinkInfo {
-    #[serde(default)]
-    info_kind: Option<String>,
-    #[serde(default)]
-    info_data: Option<RawVxlan>,
-}
-
-#[derive(Deserialize)]
-struct RawVxlan {
-    #[serde(default)]
-    id: Option<u32>,
-}
-
-#[derive(Deserialize)]
-struct RawAddr {
-    family: String,
-    local: String,
-}
-
-/// Parse `ip -j -d addr show`: the VXLAN devices named `flannel.*` (IPv4
-/// ones; `flannel-v6.*` is the IPv6 overlay).
-pub fn parse_vxlan_devices(json: &str) -> anyhow::Result<Vec<VxlanDevice>> {
-    let links: Vec<RawLink> =
-        serde_json::from_str(json).context("parsing `ip -j -d addr show` output")?;
-    Ok(links
-        .into_iter()
-        .filter(|l| l.ifname.starts_with("flannel."))
-        .filter(|l| l.linkinfo.as_ref().and_then(|i| i.info_kind.as_deref()) == Some("vxlan"))
+/// The flannel VXLAN devices (`flannel.<VNI>`; `flannel-v6.*` is the IPv6
+/// overlay) among the node's links, as `k8snet backend` reads them.
+pub fn vxlan_devices(links: &[Link]) -> Vec<VxlanDevice> {
+    links
+        .iter()
+        .filter(|l| l.name.starts_with("flannel.") && l.kind.as_deref() == Some("vxlan"))
         .map(|l| VxlanDevice {
-            vni: l.linkinfo.and_then(|i| i.info_data).and_then(|d| d.id),
-            mac: l.address.unwrap_or_default().to_lowercase(),
+            name: l.name.clone(),
+            mac: l.mac.clone().unwrap_or_default().to_lowercase(),
+            vni: l.vxlan.as_ref().and_then(|v| v.vni),
             addresses: l
-                .addr_info
+                .addresses
                 .iter()
-                .filter(|a| a.family == "inet")
-                .filter_map(|a| a.local.parse().ok())
+                .filter_map(|a| match a {
+                    IpAddr::V4(v4) => Some(*v4),
+                    IpAddr::V6(_) => None,
+                })
                 .collect(),
-            name: l.ifname,
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -210,7 +179,7 @@ pub struct KernelState {
 /// its neighbours and FDB entries.
 pub fn read(ctx: &Context) -> anyhow::Result<KernelState> {
     let exec = &ctx.host.exec;
-    let devices = parse_vxlan_devices(&exec.run("ip", &["-j", "-d", "addr", "show"])?)?;
+    let devices = vxlan_devices(&crate::backend::read_links(ctx)?);
     let routes = parse_routes(&exec.run("ip", &["-j", "-4", "route", "show", "table", "main"])?)?;
     let mut state = KernelState {
         routes,
@@ -236,7 +205,7 @@ mod tests {
     const NEIGH: &str =
         r#"[{"dst":"10.244.2.0","lladdr":"ba:3e:b7:4e:c6:4b","state":["PERMANENT"]}]"#;
     const FDB: &str = r#"[{"mac":"ba:3e:b7:4e:c6:4b","dst":"192.168.50.2","flags":["self"],"state":"permanent"}]"#;
-    const LINK: &str = r#"[{"ifindex":3,"ifname":"flannel.1","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1450,"link_type":"ether","address":"0a:33:0e:86:e6:41","linkinfo":{"info_kind":"vxlan","info_data":{"id":1,"local":"192.168.50.1","link":"eth0","port":8472,"learning":false}},"addr_info":[{"family":"inet","local":"10.244.1.0","prefixlen":32,"scope":"global","label":"flannel.1"},{"family":"inet6","local":"fe80::833:eff:fe86:e641","prefixlen":64,"scope":"link"}]},{"ifindex":1,"ifname":"lo","address":"00:00:00:00:00:00","addr_info":[]}]"#;
+    const LINK: &str = r#"[{"ifindex":3,"ifname":"flannel.1","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1450,"link_type":"ether","address":"0A:33:0e:86:e6:41","linkinfo":{"info_kind":"vxlan","info_data":{"id":1,"local":"192.168.50.1","link":"eth0","port":8472,"learning":false}},"addr_info":[{"family":"inet","local":"10.244.1.0","prefixlen":32,"scope":"global","label":"flannel.1"},{"family":"inet6","local":"fe80::833:eff:fe86:e641","prefixlen":64,"scope":"link"}]},{"ifindex":1,"ifname":"lo","address":"00:00:00:00:00:00","addr_info":[]}]"#;
 
     #[test]
     fn parses_flanneld_style_state() {
@@ -256,7 +225,8 @@ mod tests {
         assert!(neigh[0].permanent);
         let fdb = parse_fdb(FDB).expect("fdb");
         assert_eq!(fdb[0].dst, Some(Ipv4Addr::new(192, 168, 50, 2)));
-        let devices = parse_vxlan_devices(LINK).expect("links");
+        let links = crate::backend::links::parse_ip_json(LINK).expect("links");
+        let devices = vxlan_devices(&links);
         assert_eq!(devices.len(), 1);
         assert_eq!(devices[0].vni, Some(1));
         assert_eq!(devices[0].addresses, vec![Ipv4Addr::new(10, 244, 1, 0)]);

@@ -9,14 +9,36 @@ mod nodes;
 pub use kernel::KernelState;
 pub use nodes::{NodeLease, from_nodes_json};
 
-use ipnet::Ipv4Net;
+use anyhow::Context as _;
 
 use crate::Context;
+use crate::cli::LeaseSourceArgs;
 use crate::report::Check;
 
-/// Compare the kernel's state with `leases`; `own_subnet` is this node's
-/// subnet when known (FLANNEL_SUBNET in subnet.env).
-pub fn checks(ctx: &Context, leases: &[NodeLease], own_subnet: Option<Ipv4Net>) -> Vec<Check> {
+/// Leases from `--nodes-file` or `--leases-file`; `None` when neither was
+/// given (the caller then uses etcd's leases, if any).
+pub fn leases_from_files(args: &LeaseSourceArgs) -> Option<anyhow::Result<Vec<NodeLease>>> {
+    let path = args.nodes_file.as_ref()?;
+    Some(
+        crate::host::read_user_file(path)
+            .map_err(anyhow::Error::new)
+            .and_then(|text| from_nodes_json(&text).map(|(leases, _)| leases))
+            .with_context(|| format!("reading nodes from {}", path.display())),
+    )
+}
+
+/// Compare the kernel's state with `leases`. This node's own lease is the
+/// one FLANNEL_SUBNET (subnet.env) names, else the one holding the VXLAN
+/// device's address.
+pub fn checks(ctx: &Context, leases: &anyhow::Result<Vec<NodeLease>>) -> Vec<Check> {
+    let leases = match leases {
+        Ok(leases) => leases,
+        Err(err) => return vec![Check::error("dataplane.leases", err)],
+    };
+    let own_subnet = crate::backend::read_subnet_env(&ctx.host)
+        .ok()
+        .flatten()
+        .and_then(|env| env.subnet);
     match kernel::read(ctx) {
         Ok(state) => compare::checks(leases, own_subnet, &state),
         Err(err) => vec![Check::error("dataplane.state", &err)],
