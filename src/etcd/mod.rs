@@ -153,6 +153,8 @@ fn explain(err: &anyhow::Error, conn: &Connection, api: Api) -> anyhow::Error {
     let hint = crate::error::hint(err).unwrap_or_else(|| {
         if err.chain().any(|c| c.is::<TimedOut>()) {
             "is the endpoint reachable from here (firewall, wrong port)? Raise --timeout for a slow link".into()
+        } else if conn.uses_tls() && conn.cert.is_none() {
+            "etcd with --client-cert-auth (flannel's usual setup) needs --cert and --key; also check --cacert".into()
         } else if conn.uses_tls() {
             "check --cacert/--cert/--key: etcd's certificate must be signed by --cacert and name the endpoint's host, and flannel's etcd usually requires a client certificate".into()
         } else {
@@ -225,15 +227,16 @@ pub fn run(ctx: &Context, command: &EtcdCommand) -> anyhow::Result<Report> {
 /// config) is a skip; an etcd the user named that cannot be read is an
 /// error.
 pub fn doctor_checks(ctx: &Context, args: &EtcdArgs) -> Vec<Check> {
-    let mut conn = match Connection::resolve(args) {
-        Ok(conn) => conn,
-        Err(e) => {
-            return vec![
-                Check::error("etcd.config", &e),
-                Check::error("etcd.leases", &e),
-            ];
-        }
-    };
+    match Connection::resolve(args) {
+        Ok(conn) => doctor_checks_for(ctx, conn),
+        Err(e) => vec![
+            Check::error("etcd.config", &e),
+            Check::error("etcd.leases", &e),
+        ],
+    }
+}
+
+fn doctor_checks_for(ctx: &Context, mut conn: Connection) -> Vec<Check> {
     if !conn.explicit {
         // Nobody asked for etcd: do not let the probe of the default
         // endpoint slow the doctor down.
@@ -273,4 +276,60 @@ fn skip_both(reason: String) -> Vec<Check> {
         Check::skip("etcd.config", reason.clone()),
         Check::skip("etcd.leases", reason),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    fn closed_port_connection(explicit: bool) -> Connection {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(1);
+        let mut conn = Connection::resolve_with(&EtcdArgs::default(), &|_| None).unwrap();
+        conn.endpoints = vec![format!("http://127.0.0.1:{port}")];
+        conn.explicit = explicit;
+        conn
+    }
+
+    #[test]
+    fn doctor_skips_an_unconfigured_etcd_that_does_not_answer() {
+        let ctx = Context::new(std::path::Path::new("/"));
+        let checks = doctor_checks_for(&ctx, closed_port_connection(false));
+        let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["etcd.config", "etcd.leases"]);
+        assert!(
+            checks.iter().all(|c| c.status == Status::Skip),
+            "{checks:?}"
+        );
+        assert!(checks[0].summary.starts_with("no etcd configured"));
+    }
+
+    #[test]
+    fn doctor_errors_on_a_named_etcd_that_does_not_answer() {
+        let ctx = Context::new(std::path::Path::new("/"));
+        let checks = doctor_checks_for(&ctx, closed_port_connection(true));
+        assert!(
+            checks.iter().all(|c| c.status == Status::Error),
+            "{checks:?}"
+        );
+        assert!(
+            checks[0]
+                .hint
+                .as_deref()
+                .unwrap_or_default()
+                .contains("--endpoints")
+        );
+    }
+
+    #[test]
+    fn a_named_endpoint_counts_as_configured() {
+        let args = EtcdArgs {
+            endpoints: Some("http://10.0.0.1:2379".into()),
+            ..EtcdArgs::default()
+        };
+        assert!(is_configured(&args));
+    }
 }

@@ -42,9 +42,9 @@ async fn fetch_async(
     want_leases: bool,
 ) -> anyhow::Result<RawData> {
     crate::etcd::probe::any_reachable(&conn.endpoints).await?;
-    let mut options = ConnectOptions::new()
-        .with_connect_timeout(conn.timeout)
-        .with_timeout(conn.timeout);
+    // No per-request timeouts: the one deadline around the whole fetch
+    // decides, so a slow etcd always reads as "no answer within".
+    let mut options = ConnectOptions::new();
     if let Some((name, password)) = &conn.user {
         options = options.with_user(name.clone(), password.clone());
     }
@@ -147,7 +147,7 @@ pub fn read_pem(path: &std::path::Path, flag: &str) -> anyhow::Result<String> {
 fn explain(err: etcd_client::Error) -> anyhow::Error {
     match &err {
         etcd_client::Error::GRpcStatus(status) => {
-            let message = status.message().to_string();
+            let message = with_causes(status.message().to_string(), status);
             if message.contains("authentication")
                 || message.contains("user name")
                 || message.contains("permission denied")
@@ -161,15 +161,22 @@ fn explain(err: etcd_client::Error) -> anyhow::Error {
             }
         }
         etcd_client::Error::TransportError(inner) => {
-            let mut text = inner.to_string();
-            let mut cause = std::error::Error::source(inner);
-            while let Some(next) = cause {
-                text.push_str(": ");
-                text.push_str(&next.to_string());
-                cause = next.source();
-            }
-            anyhow::anyhow!("{text}")
+            anyhow::anyhow!("{}", with_causes(inner.to_string(), inner))
         }
         _ => anyhow::anyhow!("{err}"),
     }
+}
+
+/// `text` followed by the messages of `err`'s sources, skipping repeats.
+fn with_causes(mut text: String, err: &dyn std::error::Error) -> String {
+    let mut cause = err.source();
+    while let Some(next) = cause {
+        let line = next.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = next.source();
+    }
+    text
 }
