@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::etcd::gojson::{Object, type_name};
+use serde_json::Map;
+
+use crate::etcd::gojson::{Fields, type_name};
 use crate::etcd::problem::Problem;
 
 /// Backends flanneld registers (`main.go` imports `pkg/backend/*`).
@@ -107,9 +109,9 @@ pub fn resolve(
             "etcd-config-udp",
             format!("the config has no Backend, so flanneld uses udp (pkg/subnet/config.go; the docs' \"vxlan\" default is wrong): {UDP_COST}"),
         ));
-        return with_defaults("udp", &Object::default(), defaulted, problems);
+        return with_defaults("udp", &Map::new(), defaulted, problems);
     };
-    let Some(obj) = Object::from_value(value) else {
+    let Some(obj) = value.as_object() else {
         problems.push(Problem::fail(
             "etcd-config-invalid-field",
             format!(
@@ -134,7 +136,7 @@ pub fn resolve(
         }
     };
     check_kind(&kind, problems);
-    with_defaults(&kind, &obj, defaulted, problems)
+    with_defaults(&kind, obj, defaulted, problems)
 }
 
 fn check_kind(kind: &str, problems: &mut Vec<Problem>) {
@@ -162,7 +164,7 @@ fn check_kind(kind: &str, problems: &mut Vec<Problem>) {
 
 fn with_defaults(
     kind: &str,
-    obj: &Object,
+    obj: &Map<String, Value>,
     defaulted: &mut Vec<String>,
     problems: &mut Vec<Problem>,
 ) -> BackendConfig {
@@ -242,7 +244,7 @@ fn check_type(name: &str, default: Default, value: &Value, problems: &mut Vec<Pr
 
 /// `pkg/backend/ipsec/ipsec.go`: the PSK is required and at least 96
 /// characters long.
-fn check_ipsec_psk(obj: &Object, problems: &mut Vec<Problem>) {
+fn check_ipsec_psk(obj: &Map<String, Value>, problems: &mut Vec<Problem>) {
     let len = obj
         .field("PSK")
         .and_then(Value::as_str)

@@ -5,44 +5,58 @@
 //! assigns each key in document order. Errors carry the line and column.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A JSON object with its keys in document order (duplicates kept).
 #[derive(Debug, Default)]
 pub struct Object(Vec<(String, Value)>);
 
-impl Object {
+/// Something Go's decoder matches struct fields against: a top-level
+/// [`Object`] in document order, or a nested `serde_json` map.
+pub trait Fields {
     /// The value of the last key that equals `field` ignoring case.
-    pub fn field(&self, field: &str) -> Option<&Value> {
+    fn field(&self, field: &str) -> Option<&Value>;
+}
+
+impl Fields for Object {
+    fn field(&self, field: &str) -> Option<&Value> {
         self.0
             .iter()
             .rev()
             .find(|(key, _)| fold_eq(key, field))
             .map(|(_, value)| value)
     }
+}
 
-    /// The object's keys, in document order.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(key, _)| key.as_str())
+/// Nested objects come from `serde_json::Map`, which keeps one value per
+/// exact key, so only case variants of one key can differ from Go here.
+impl Fields for Map<String, Value> {
+    fn field(&self, field: &str) -> Option<&Value> {
+        self.iter()
+            .rev()
+            .find(|(key, _)| fold_eq(key, field))
+            .map(|(_, value)| value)
     }
+}
 
-    /// Read an object from an already parsed value (a nested `Backend`).
-    /// Nested objects come from `serde_json::Map`, which keeps one value
-    /// per exact key, so only case variants of a key can reorder here.
-    pub fn from_value(value: &Value) -> Option<Object> {
-        value.as_object().map(|map| {
-            Object(
-                map.iter()
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect(),
-            )
-        })
+impl Object {
+    /// Move the value of `field` out (leaving null), to keep it without
+    /// a copy.
+    pub fn take(&mut self, field: &str) -> Option<Value> {
+        self.0
+            .iter_mut()
+            .rev()
+            .find(|(key, _)| fold_eq(key, field))
+            .map(|(_, value)| std::mem::take(value))
     }
 }
 
 /// Go's field matching folds case; Unicode lower-casing covers the ASCII
 /// keys flannel uses and the Kelvin-sign style cases Go also folds.
 fn fold_eq(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
@@ -94,7 +108,7 @@ pub fn type_name(value: &Value) -> &'static str {
 
 /// A Go `string` field: absent or null leave the default (Go's rule for
 /// null on a non-pointer field); anything but a string is an error.
-pub fn string_field(obj: &Object, field: &str) -> Result<Option<String>, String> {
+pub fn string_field(obj: &impl Fields, field: &str) -> Result<Option<String>, String> {
     match obj.field(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -106,7 +120,7 @@ pub fn string_field(obj: &Object, field: &str) -> Result<Option<String>, String>
 }
 
 /// A Go `bool` field.
-pub fn bool_field(obj: &Object, field: &str) -> Result<Option<bool>, String> {
+pub fn bool_field(obj: &impl Fields, field: &str) -> Result<Option<bool>, String> {
     match obj.field(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -119,7 +133,7 @@ pub fn bool_field(obj: &Object, field: &str) -> Result<Option<bool>, String> {
 
 /// A Go unsigned integer field no larger than `max`. Go rejects
 /// fractions and negative numbers for `uint` ("cannot unmarshal number").
-pub fn uint_field(obj: &Object, field: &str, max: u64) -> Result<Option<u64>, String> {
+pub fn uint_field(obj: &impl Fields, field: &str, max: u64) -> Result<Option<u64>, String> {
     match obj.field(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => match n.as_u64() {

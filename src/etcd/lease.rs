@@ -8,9 +8,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::etcd::gojson::{self, Object};
+use crate::etcd::gojson;
 
 /// The parsed value of a lease.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -146,27 +146,31 @@ pub fn parse_value(text: &str) -> Result<LeaseAttrs, String> {
         ),
         None => None,
     };
-    let backend_data = obj.field("BackendData").filter(|v| !v.is_null()).cloned();
+    let backend_type = gojson::string_field(&obj, "BackendType")?.filter(|t| !t.is_empty());
+    let mut obj = obj;
+    let backend_data = obj.take("BackendData").filter(|v| !v.is_null());
+    let backend_v6_data = obj.take("BackendV6Data").filter(|v| !v.is_null());
+    let empty = Map::new();
     let data = backend_data
         .as_ref()
-        .and_then(Object::from_value)
-        .unwrap_or_default();
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
     Ok(LeaseAttrs {
         public_ip,
         public_ipv6,
-        backend_type: gojson::string_field(&obj, "BackendType")?.filter(|t| !t.is_empty()),
-        backend_v6_data: obj.field("BackendV6Data").filter(|v| !v.is_null()).cloned(),
-        vtep_mac: mac_field(&data)?,
-        vni: gojson::uint_field(&data, "VNI", u64::from(u32::MAX))?
+        backend_type,
+        vtep_mac: mac_field(data)?,
+        vni: gojson::uint_field(data, "VNI", u64::from(u32::MAX))?
             .and_then(|v| u32::try_from(v).ok()),
-        wireguard_public_key: gojson::string_field(&data, "PublicKey")?,
+        wireguard_public_key: gojson::string_field(data, "PublicKey")?,
+        backend_v6_data,
         backend_data,
     })
 }
 
 /// `VtepMAC` is a Go `net.HardwareAddr` marshalled as a string; flanneld
 /// cannot decode a lease whose MAC does not parse.
-fn mac_field(data: &Object) -> Result<Option<String>, String> {
+fn mac_field(data: &Map<String, Value>) -> Result<Option<String>, String> {
     let Some(mac) = gojson::string_field(data, "VtepMAC")? else {
         return Ok(None);
     };

@@ -73,3 +73,43 @@ pub fn leases_from_json(text: &str) -> anyhow::Result<Vec<LeaseEntry>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_read_back_from_a_report_or_a_bare_array() {
+        let lease = LeaseEntry::new(
+            "/coreos.com/network/subnets/10.5.52.0-24",
+            include_str!("../../tests/fixtures/etcd/lease-vxlan-etcdv3-reservations-md.json"),
+            Some(100),
+        )
+        .unwrap();
+        let record = LeaseRecord::new(&lease, &[Problem::warn("etcd-lease-expiring", "soon")]);
+        let array = serde_json::to_string(&vec![record]).unwrap();
+        let report = format!(r#"{{"schema_version":1,"leases":{array}}}"#);
+        for text in [array.as_str(), report.as_str()] {
+            assert_eq!(leases_from_json(text).unwrap(), vec![lease.clone()]);
+        }
+    }
+
+    #[test]
+    fn wrong_files_are_errors() {
+        assert!(
+            leases_from_json("{}")
+                .unwrap_err()
+                .to_string()
+                .contains("no \"leases\"")
+        );
+        assert!(leases_from_json("[{\"key\":1}]").is_err());
+        assert!(leases_from_json("not json").is_err());
+        let bad_key = r#"[{"key":"/p/subnets/x","subnet":"10.0.0.0/24","ipv6_subnet":null,"ttl":null,"attrs":null,"value":"{}"}]"#;
+        assert!(
+            leases_from_json(bad_key)
+                .unwrap_err()
+                .to_string()
+                .starts_with("leases[0]")
+        );
+    }
+}
