@@ -154,15 +154,12 @@ fn overlaps(leases: &[LeaseEntry], problems: &mut [Vec<Problem>]) {
         for &(start, end, i) in &ranges {
             match furthest {
                 Some((far_end, j)) if start <= far_end => {
-                    let (a, b) = (leases[i].subnets(), leases[j].subnets());
-                    problems[i].push(Problem::fail(
-                        "etcd-lease-overlap",
-                        format!("{a} overlaps {b}"),
-                    ));
-                    problems[j].push(Problem::fail(
-                        "etcd-lease-overlap",
-                        format!("{b} overlaps {a}"),
-                    ));
+                    let (a, b) = (name(leases, i), name(leases, j));
+                    let overlap = |x: &str, y: &str| {
+                        Problem::fail("etcd-lease-overlap", format!("{x} overlaps {y}"))
+                    };
+                    flag(problems, i, overlap(&a, &b));
+                    flag(problems, j, overlap(&b, &a));
                     if end > far_end {
                         furthest = Some((end, i));
                     }
@@ -190,16 +187,33 @@ fn duplicate_public_ips(leases: &[LeaseEntry], problems: &mut [Vec<Problem>]) {
             let others: Vec<String> = owners
                 .iter()
                 .filter(|&&j| j != i)
-                .map(|&j| leases[j].subnets())
+                .map(|&j| name(leases, j))
                 .collect();
-            problems[i].push(Problem::fail(
-                "etcd-lease-duplicate-public-ip",
-                format!(
-                    "PublicIP {ip} is also the PublicIP of {}",
-                    others.join(", ")
+            flag(
+                problems,
+                i,
+                Problem::fail(
+                    "etcd-lease-duplicate-public-ip",
+                    format!(
+                        "PublicIP {ip} is also the PublicIP of {}",
+                        others.join(", ")
+                    ),
                 ),
-            ));
+            );
         }
+    }
+}
+
+/// The subnets of lease `i`, for messages (indices come from
+/// `enumerate` over the same slice).
+fn name(leases: &[LeaseEntry], i: usize) -> String {
+    leases.get(i).map(LeaseEntry::subnets).unwrap_or_default()
+}
+
+/// Attach `problem` to lease `i`.
+fn flag(problems: &mut [Vec<Problem>], i: usize, problem: Problem) {
+    if let Some(list) = problems.get_mut(i) {
+        list.push(problem);
     }
 }
 
