@@ -560,3 +560,39 @@ fn doctor_checks_read_a_named_etcd() {
     assert_eq!(checks[1].code, Some("etcd-lease-overlap"));
     assert_eq!(checks[1].details.len(), 3, "{:?}", checks[1].details);
 }
+
+#[test]
+fn a_dead_endpoint_in_the_list_is_skipped() {
+    let server = server!();
+    let prefix = EtcdServer::prefix("endpoint_list");
+    server.put_v3(
+        &format!("{prefix}/config"),
+        &text("config-vxlan-running-md.json"),
+        None,
+    );
+    server.put_v2(
+        &format!("{prefix}/config"),
+        &text("config-vxlan-running-md.json"),
+        None,
+    );
+    let endpoints = format!("http://127.0.0.1:{},{}", free_port(), server.url);
+    for api in ["v3", "v2"] {
+        let out = run(k8snet().args([
+            "etcd",
+            "config",
+            "-o",
+            "json",
+            "--timeout",
+            "3s",
+            "--api",
+            api,
+            "--prefix",
+            &prefix,
+            "--endpoints",
+            &endpoints,
+        ]));
+        assert_eq!(code(&out), Some(0), "{api}: {}", stderr(&out));
+        let json: Value = serde_json::from_str(&stdout(&out)).expect("json");
+        assert_eq!(json["config"]["Network"], "10.5.0.0/16", "{api}");
+    }
+}

@@ -1,24 +1,51 @@
-//! A TCP connect to each endpoint before speaking gRPC: tonic's balanced
-//! channel waits for a ready endpoint until the deadline, so without this
-//! a refused port would look like a slow etcd. With it, "connection
-//! refused" comes back at once, naming the endpoint.
+//! A TCP connect to each endpoint before speaking gRPC. etcd-client's
+//! balanced channel sends requests to dead endpoints too (a refused one
+//! fails the request; a silent one holds it until the deadline), so only
+//! endpoints that accept a connection are handed to it, and when none does,
+//! "connection refused" comes back at once, naming each endpoint.
+
+use std::time::Duration;
+
+use tokio::task::JoinSet;
 
 use crate::error::hinted;
 
-/// `Ok` when at least one endpoint accepts a TCP connection.
-pub async fn any_reachable(endpoints: &[String]) -> anyhow::Result<()> {
-    let mut failures = Vec::new();
-    for endpoint in endpoints {
+/// The endpoints that accept a TCP connection within `limit`, in the
+/// given order; an error naming each failure when none does.
+pub async fn reachable(endpoints: &[String], limit: Duration) -> anyhow::Result<Vec<String>> {
+    let mut probes = JoinSet::new();
+    for (i, endpoint) in endpoints.iter().enumerate() {
         let authority = authority(endpoint);
-        match tokio::net::TcpStream::connect(authority).await {
-            Ok(_) => return Ok(()),
+        probes.spawn(async move {
+            let connect = tokio::net::TcpStream::connect(authority);
+            let outcome = match tokio::time::timeout(limit, connect).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!("no answer within {limit:?}")),
+            };
+            (i, outcome)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(joined) = probes.join_next().await {
+        outcomes.push(joined?);
+    }
+    outcomes.sort_by_key(|(i, _)| *i);
+    let mut up = Vec::new();
+    let mut failures = Vec::new();
+    for ((_, outcome), endpoint) in outcomes.into_iter().zip(endpoints) {
+        match outcome {
+            Ok(()) => up.push(endpoint.clone()),
             Err(e) => failures.push(format!("{endpoint}: {e}")),
         }
     }
-    Err(hinted(
-        format!("cannot connect to etcd ({})", failures.join("; ")),
-        "is etcd running and listening there? Check --endpoints (or ETCDCTL_ENDPOINTS / FLANNELD_ETCD_ENDPOINTS)",
-    ))
+    if up.is_empty() {
+        return Err(hinted(
+            format!("cannot connect to etcd ({})", failures.join("; ")),
+            "is etcd running and listening there? Check --endpoints (or ETCDCTL_ENDPOINTS / FLANNELD_ETCD_ENDPOINTS)",
+        ));
+    }
+    Ok(up)
 }
 
 /// `host:port` of a URL (`http://10.0.0.1:2379/x` → `10.0.0.1:2379`); the

@@ -44,8 +44,23 @@ struct Failure {
 const KEY_NOT_FOUND: u32 = 100;
 
 /// Fetch the config and (when `want_leases`) the leases from the first
-/// endpoint that answers.
+/// endpoint that answers. Every request has the timeout, and the whole
+/// fetch (several endpoints, two requests each) runs on a worker thread
+/// that is given up on after the timeout too, so the caller never waits
+/// longer than `--timeout`.
 pub fn fetch(conn: &Connection, want_leases: bool) -> anyhow::Result<RawData> {
+    let (send, answer) = std::sync::mpsc::channel();
+    let worker_conn = conn.clone();
+    std::thread::spawn(move || {
+        // The receiver is gone only when the caller gave up already.
+        let _ = send.send(fetch_any(&worker_conn, want_leases));
+    });
+    answer
+        .recv_timeout(conn.timeout)
+        .unwrap_or_else(|_| Err(TimedOut(conn.timeout).into()))
+}
+
+fn fetch_any(conn: &Connection, want_leases: bool) -> anyhow::Result<RawData> {
     let agent = agent(conn)?;
     let mut last = None;
     for endpoint in &conn.endpoints {

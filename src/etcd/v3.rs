@@ -41,7 +41,9 @@ async fn fetch_async(
     tls: Option<TlsOptions>,
     want_leases: bool,
 ) -> anyhow::Result<RawData> {
-    crate::etcd::probe::any_reachable(&conn.endpoints).await?;
+    // Half the budget for the probe, so a silent endpoint among live ones
+    // leaves time for the fetch itself.
+    let endpoints = crate::etcd::probe::reachable(&conn.endpoints, conn.timeout / 2).await?;
     // No per-request timeouts: the one deadline around the whole fetch
     // decides, so a slow etcd always reads as "no answer within".
     let mut options = ConnectOptions::new();
@@ -51,7 +53,7 @@ async fn fetch_async(
     if let Some(tls) = tls {
         options = options.with_tls(tls);
     }
-    let mut client = Client::connect(&conn.endpoints, Some(options))
+    let mut client = Client::connect(&endpoints, Some(options))
         .await
         .map_err(explain)?;
     let config_key = format!("{}/config", conn.prefix);
