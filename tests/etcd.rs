@@ -451,43 +451,61 @@ fn tls_with_client_certificates() {
         "192.168.64.3"
     );
 
+    // v2 over TLS with the same certificates.
+    let v2_prefix = EtcdServer::prefix("tls_v2");
+    server.put_v2(
+        &format!("{v2_prefix}/config"),
+        &text("config-vxlan-running-md.json"),
+        None,
+    );
+    server.put_v2(
+        &format!("{v2_prefix}/subnets/10.5.34.0-24"),
+        &text("lease-vxlan-etcdv2-reservations-md-v0.17.json"),
+        Some(DAY),
+    );
+    let (status, json, err) = k8snet_json(&server, "leases", &v2_prefix, &["--api", "v2"]);
+    assert_eq!(status, Some(0), "{err}");
+    assert_eq!(
+        lease(&json, "10.5.34.0/24")["attrs"]["public_ip"],
+        "10.37.7.195"
+    );
+
     let certs = server.certs.as_ref().expect("tls server");
     let ca = certs.ca.display().to_string();
     // Without a client certificate etcd refuses the handshake; without the
     // CA k8snet cannot verify etcd. Both: exit 2, one line, a hint.
-    for (what, flags) in [
-        ("no client cert", vec!["--cacert", ca.as_str()]),
-        ("no CA", vec![]),
-    ] {
-        let started = Instant::now();
-        let out = run(k8snet()
-            .args([
-                "etcd",
-                "leases",
-                "--endpoints",
-                &server.url,
-                "--prefix",
-                &prefix,
-                "--timeout",
-                "3s",
-                "--api",
-                "v3",
-            ])
-            .args(&flags));
-        assert_eq!(code(&out), Some(2), "{what}");
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{what}: {:?}",
-            started.elapsed()
-        );
-        let err = stderr(&out);
-        let lines: Vec<&str> = err.lines().collect();
-        assert_eq!(lines.len(), 2, "{what}: {err}");
-        assert!(
-            lines[0].starts_with(&format!("k8snet: etcd v3 at {}", server.url)),
-            "{what}: {err}"
-        );
-        assert!(lines[1].contains("--cacert"), "{what}: {err}");
+    for api in ["v3", "v2"] {
+        for (what, flags) in [
+            ("no client cert", vec!["--cacert", ca.as_str()]),
+            ("no CA", vec![]),
+        ] {
+            let started = Instant::now();
+            let out = run(k8snet()
+                .args([
+                    "etcd",
+                    "leases",
+                    "--endpoints",
+                    &server.url,
+                    "--prefix",
+                    &prefix,
+                ])
+                .args(["--timeout", "3s", "--api", api])
+                .args(&flags));
+            assert_eq!(code(&out), Some(2), "{api} {what}");
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "{api} {what}: {:?}",
+                started.elapsed()
+            );
+            let err = stderr(&out);
+            let lines: Vec<&str> = err.lines().collect();
+            assert_eq!(lines.len(), 2, "{api} {what}: {err}");
+            assert!(
+                lines[0].starts_with(&format!("k8snet: etcd {api} at {}", server.url)),
+                "{api} {what}: {err}"
+            );
+            assert!(lines[1].contains("--cacert"), "{api} {what}: {err}");
+        }
     }
 }
 

@@ -196,18 +196,30 @@ impl EtcdServer {
     }
 
     /// v2 `PUT /v2/keys/<key>` with `value` and optional `ttl`, as flannel
-    /// before 0.18 wrote leases (`SetOptions{TTL}`).
+    /// before 0.18 wrote leases (`SetOptions{TTL}`), sent with the curl
+    /// binary (with the client certificate on a TLS server).
     pub fn put_v2(&self, key: &str, value: &str, ttl: Option<i64>) {
-        let mut form = vec![("value", value.to_string())];
+        let mut curl = Command::new("curl");
+        curl.args(["-sS", "--fail-with-body", "-X", "PUT"])
+            .arg(format!("{}/v2/keys{key}", self.url))
+            .args(["--data-urlencode", &format!("value={value}")]);
         if let Some(ttl) = ttl {
-            form.push(("ttl", ttl.to_string()));
+            curl.args(["--data-urlencode", &format!("ttl={ttl}")]);
         }
-        let url = format!("{}/v2/keys{key}", self.url);
-        let response = ureq::put(&url).send_form(form).expect("v2 put");
+        if let Some(c) = &self.certs {
+            curl.arg("--cacert")
+                .arg(&c.ca)
+                .arg("--cert")
+                .arg(&c.cert)
+                .arg("--key")
+                .arg(&c.key);
+        }
+        let out = curl.output().expect("curl runs");
         assert!(
-            response.status().is_success(),
-            "v2 put {url}: {}",
-            response.status()
+            out.status.success(),
+            "v2 put {key}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
         );
     }
 
