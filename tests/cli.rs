@@ -12,6 +12,7 @@ mod backend;
 mod dataplane;
 mod deploy;
 mod doctor;
+mod etcd;
 mod general;
 mod steal;
 mod sysctl;

@@ -2,6 +2,7 @@
 //! network namespaces for the real-kernel tests.
 #![allow(dead_code)]
 
+pub mod etcd;
 pub mod netns;
 
 use std::path::{Path, PathBuf};
