@@ -8,6 +8,7 @@
 
 use crate::Context;
 use crate::cli::DoctorArgs;
+use crate::etcd::Snapshot;
 use crate::glob;
 use crate::profile;
 use crate::report::{Check, Report};
@@ -61,8 +62,31 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
     ctx.progress.show("checking sysctls and modules");
     checks.extend(crate::sysctl::doctor_checks(ctx, &profile));
     checks.extend(crate::tools::checks(ctx));
+    let flannel_wanted = ["etcd", "backend", "dataplane"]
+        .iter()
+        .any(|area| selection.runs_area(area, &[]));
+    let snapshot = if flannel_wanted {
+        let (etcd_checks, snapshot) = crate::etcd::doctor_checks(ctx, &args.etcd);
+        checks.extend(etcd_checks);
+        snapshot
+    } else {
+        None
+    };
+    let etcd_backend = snapshot
+        .as_ref()
+        .and_then(|s| s.config.as_ref())
+        .map(|c| c.backend.kind.as_str());
+    ctx.progress.show("checking the flannel backend");
+    checks.extend(crate::backend::doctor_checks(ctx, etcd_backend));
     if selection.runs_area("dataplane", &["dataplane.vtep", "dataplane.extra"]) {
-        checks.extend(dataplane_checks(ctx, args));
+        checks.extend(dataplane_checks(ctx, args, snapshot.as_ref()));
+    }
+    if selection.runs_area("cpu", &["cpu.steal"]) {
+        checks.extend(crate::steal::doctor_checks(
+            ctx,
+            args.steal_interval,
+            profile.steal,
+        ));
     }
     ctx.progress.clear();
     let mut report = Report::new("doctor").with_data("profile", &profile.name);
@@ -73,13 +97,19 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// The dataplane checks, with leases from the file the user named.
-fn dataplane_checks(ctx: &Context, args: &DoctorArgs) -> Vec<Check> {
-    match crate::dataplane::leases_from_files(&args.leases) {
+/// The dataplane checks, with leases from the file the user named, else
+/// from etcd.
+fn dataplane_checks(ctx: &Context, args: &DoctorArgs, snapshot: Option<&Snapshot>) -> Vec<Check> {
+    let from_etcd = || {
+        snapshot
+            .filter(|s| !s.leases.is_empty())
+            .map(|s| Ok(crate::dataplane::from_etcd(&s.leases)))
+    };
+    match crate::dataplane::leases_from_files(&args.leases).or_else(from_etcd) {
         Some(leases) => crate::dataplane::checks(ctx, &leases),
         None => vec![Check::skip(
             "dataplane.leases",
-            "no leases: pass --nodes-file or --leases-file, or configure etcd",
+            "no leases: configure etcd, or pass --nodes-file or --leases-file",
         )],
     }
 }

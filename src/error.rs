@@ -18,12 +18,10 @@ pub struct Hinted {
 }
 
 impl fmt::Display for Hinted {
+    /// The whole inner chain: anyhow prints each link of a chain with `{}`,
+    /// and `Hinted` is one link that stands for all of its source's.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if f.alternate() {
-            write!(f, "{:#}", self.source)
-        } else {
-            write!(f, "{}", self.source)
-        }
+        write!(f, "{:#}", self.source)
     }
 }
 
@@ -115,6 +113,14 @@ mod tests {
         let err = with_hint(anyhow::anyhow!("etcd unreachable"), "check --endpoints");
         assert_eq!(format!("{err:#}"), "etcd unreachable");
         assert_eq!(hint(&err).as_deref(), Some("check --endpoints"));
+        let inner = with_hint(
+            anyhow::anyhow!("refused").context("10.0.0.1:2379"),
+            "start etcd",
+        );
+        assert_eq!(
+            format!("{:#}", inner.context("etcd")),
+            "etcd: 10.0.0.1:2379: refused"
+        );
         let wrapped = err.context("reading leases");
         assert_eq!(format!("{wrapped:#}"), "reading leases: etcd unreachable");
         assert_eq!(hint(&wrapped).as_deref(), Some("check --endpoints"));

@@ -569,7 +569,11 @@ fn doctor_checks_read_a_named_etcd() {
     };
     assert!(k8snet::etcd::is_configured(&args));
     let ctx = k8snet::Context::new(std::path::Path::new("/"));
-    let checks = k8snet::etcd::doctor_checks(&ctx, &args);
+    let (checks, snapshot) = k8snet::etcd::doctor_checks(&ctx, &args);
+    assert!(
+        snapshot.is_some(),
+        "the snapshot is shared with the backend and dataplane checks"
+    );
     assert_eq!(checks.len(), 2);
     assert_eq!(checks[0].id, "etcd.config");
     assert_eq!(checks[0].status, k8snet::report::Status::Ok);

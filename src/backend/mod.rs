@@ -37,9 +37,21 @@ pub struct Verdict {
 
 /// `k8snet backend`.
 pub fn run(ctx: &Context, args: &BackendArgs) -> anyhow::Result<Report> {
-    // The etcd seam: once the etcd client exists, read the config named by
-    // `args.etcd` here and pass its Backend.Type instead of `None`.
-    let (evidence, notes) = gather(ctx, None)?;
+    let snapshot = crate::etcd::optional_snapshot(ctx, &args.etcd)?;
+    let etcd_backend = snapshot
+        .as_ref()
+        .and_then(|s| s.config.as_ref())
+        .map(|c| c.backend.kind.as_str());
+    let (evidence, mut notes) = gather(ctx, etcd_backend)?;
+    if let Some(snap) = &snapshot {
+        notes.push(format!(
+            "etcd {} at {}: {} leases under {}",
+            snap.api.as_str(),
+            snap.endpoint,
+            snap.leases.len(),
+            snap.prefix
+        ));
+    }
     let verdict = judge(&evidence);
     let shown = relevant_links(&evidence, &verdict);
     let mut report = Report::new("backend")
@@ -51,7 +63,7 @@ pub fn run(ctx: &Context, args: &BackendArgs) -> anyhow::Result<Report> {
         .with_data("interfaces", &shown);
     report.tables.push(sources_table(&verdict.sources));
     report.tables.push(links_table(&shown));
-    report.notes = notes;
+    report.notes.extend(notes);
     if !ctx.host.is_real_root() {
         report.notes.push(format!(
             "--host-root is {}: /sys/class/net and /proc/net/route there show the network \
@@ -61,7 +73,13 @@ pub fn run(ctx: &Context, args: &BackendArgs) -> anyhow::Result<Report> {
         ));
     }
     report.checks = verdict.checks;
-    if let Some(leases) = crate::dataplane::leases_from_files(&args.leases) {
+    let leases = crate::dataplane::leases_from_files(&args.leases).or_else(|| {
+        snapshot
+            .as_ref()
+            .filter(|s| !s.leases.is_empty())
+            .map(|s| Ok(crate::dataplane::from_etcd(&s.leases)))
+    });
+    if let Some(leases) = leases {
         report.checks.extend(crate::dataplane::checks(ctx, &leases));
     }
     Ok(report)

@@ -7,7 +7,7 @@ mod kernel;
 mod nodes;
 
 pub use kernel::KernelState;
-pub use nodes::{NodeLease, from_nodes_json};
+pub use nodes::{NodeLease, from_etcd, from_nodes_json};
 
 use anyhow::Context as _;
 
@@ -18,10 +18,19 @@ use crate::report::Check;
 /// Leases from `--nodes-file` or `--leases-file`; `None` when neither was
 /// given (the caller then uses etcd's leases, if any).
 pub fn leases_from_files(args: &LeaseSourceArgs) -> Option<anyhow::Result<Vec<NodeLease>>> {
+    let read =
+        |path: &std::path::Path| crate::host::read_user_file(path).map_err(anyhow::Error::new);
+    if let Some(path) = &args.leases_file {
+        return Some(
+            read(path)
+                .and_then(|text| crate::etcd::leases_from_json(&text))
+                .map(|entries| from_etcd(&entries))
+                .with_context(|| format!("reading leases from {}", path.display())),
+        );
+    }
     let path = args.nodes_file.as_ref()?;
     Some(
-        crate::host::read_user_file(path)
-            .map_err(anyhow::Error::new)
+        read(path)
             .and_then(|text| from_nodes_json(&text).map(|(leases, _)| leases))
             .with_context(|| format!("reading nodes from {}", path.display())),
     )

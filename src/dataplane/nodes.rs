@@ -34,6 +34,26 @@ impl NodeLease {
     }
 }
 
+/// Leases as read from etcd (or a `--leases-file`). Leases whose value
+/// could not be parsed, and IPv6-only ones, have nothing to compare and are
+/// left out; `etcd leases` reports them.
+pub fn from_etcd(entries: &[crate::etcd::LeaseEntry]) -> Vec<NodeLease> {
+    entries
+        .iter()
+        .filter(|e| e.subnet.prefix_len() > 0)
+        .filter_map(|e| {
+            let attrs = e.attrs.as_ref().ok()?;
+            Some(NodeLease {
+                node: None,
+                subnet: e.subnet,
+                public_ip: attrs.public_ip,
+                backend_type: attrs.backend().to_string(),
+                vtep_mac: attrs.vtep_mac.as_ref().map(|m| m.to_lowercase()),
+            })
+        })
+        .collect()
+}
+
 const PREFIX: &str = "flannel.alpha.coreos.com/";
 
 #[derive(Deserialize)]

@@ -222,21 +222,44 @@ pub fn run(ctx: &Context, command: &EtcdCommand) -> anyhow::Result<Report> {
     Ok(checks::config_report(&snap))
 }
 
-/// The doctor's `etcd.config` and `etcd.leases` checks. Without any etcd
-/// setting, an unanswering default endpoint (or one without flannel's
-/// config) is a skip; an etcd the user named that cannot be read is an
-/// error.
-pub fn doctor_checks(ctx: &Context, args: &EtcdArgs) -> Vec<Check> {
+/// The doctor's `etcd.config` and `etcd.leases` checks, plus the snapshot
+/// they were made from (the backend and dataplane checks use it too).
+/// Without any etcd setting, an unanswering default endpoint (or one
+/// without flannel's config) is a skip; an etcd the user named that cannot
+/// be read is an error.
+pub fn doctor_checks(ctx: &Context, args: &EtcdArgs) -> (Vec<Check>, Option<Snapshot>) {
     match Connection::resolve(args) {
         Ok(conn) => doctor_checks_for(ctx, conn),
-        Err(e) => vec![
-            Check::error("etcd.config", &e),
-            Check::error("etcd.leases", &e),
-        ],
+        Err(e) => (
+            vec![
+                Check::error("etcd.config", &e),
+                Check::error("etcd.leases", &e),
+            ],
+            None,
+        ),
     }
 }
 
-fn doctor_checks_for(ctx: &Context, mut conn: Connection) -> Vec<Check> {
+/// A snapshot for commands that use etcd as one source among others
+/// (`backend`): read when the user configured etcd (failure is an error),
+/// else tried quietly at the default endpoint with a short timeout.
+pub fn optional_snapshot(ctx: &Context, args: &EtcdArgs) -> anyhow::Result<Option<Snapshot>> {
+    let mut conn = Connection::resolve(args)?;
+    if !conn.explicit {
+        conn.timeout = conn.timeout.min(Duration::from_secs(1));
+    }
+    ctx.progress
+        .show("etcd: reading flannel's config and leases…");
+    let fetched = fetch_from(&conn, true);
+    ctx.progress.clear();
+    match fetched {
+        Ok(snap) => Ok(Some(snap)),
+        Err(_) if !conn.explicit => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn doctor_checks_for(ctx: &Context, mut conn: Connection) -> (Vec<Check>, Option<Snapshot>) {
     if !conn.explicit {
         // Nobody asked for etcd: do not let the probe of the default
         // endpoint slow the doctor down.
@@ -247,26 +270,34 @@ fn doctor_checks_for(ctx: &Context, mut conn: Connection) -> Vec<Check> {
     let fetched = fetch_from(&conn, true).context("reading flannel's data");
     ctx.progress.clear();
     match fetched {
-        Err(e) if !conn.explicit => skip_both(format!(
-            "no etcd configured and {} does not answer: {e:#}",
-            conn.endpoint_list()
-        )),
-        Err(e) => vec![
-            Check::error("etcd.config", &e),
-            Check::error("etcd.leases", &e),
-        ],
-        Ok(snap) if !conn.explicit && snap.config.is_none() && snap.config_error.is_none() => {
+        Err(e) if !conn.explicit => (
+            skip_both(format!(
+                "no etcd configured and {} does not answer: {e:#}",
+                conn.endpoint_list()
+            )),
+            None,
+        ),
+        Err(e) => (
+            vec![
+                Check::error("etcd.config", &e),
+                Check::error("etcd.leases", &e),
+            ],
+            None,
+        ),
+        Ok(snap) if !conn.explicit && snap.config.is_none() && snap.config_error.is_none() => (
             skip_both(format!(
                 "no etcd configured and {} has no {}/config",
                 snap.endpoint, snap.prefix
-            ))
-        }
+            )),
+            None,
+        ),
         Ok(snap) => {
             let problems = checks::lease_problems(&snap);
-            vec![
+            let checks = vec![
                 checks::config_check(&snap),
                 checks::leases_check(&snap, &problems),
-            ]
+            ];
+            (checks, Some(snap))
         }
     }
 }
@@ -297,7 +328,7 @@ mod tests {
     #[test]
     fn doctor_skips_an_unconfigured_etcd_that_does_not_answer() {
         let ctx = Context::new(std::path::Path::new("/"));
-        let checks = doctor_checks_for(&ctx, closed_port_connection(false));
+        let (checks, _) = doctor_checks_for(&ctx, closed_port_connection(false));
         let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["etcd.config", "etcd.leases"]);
         assert!(
@@ -310,7 +341,7 @@ mod tests {
     #[test]
     fn doctor_errors_on_a_named_etcd_that_does_not_answer() {
         let ctx = Context::new(std::path::Path::new("/"));
-        let checks = doctor_checks_for(&ctx, closed_port_connection(true));
+        let (checks, _) = doctor_checks_for(&ctx, closed_port_connection(true));
         assert!(
             checks.iter().all(|c| c.status == Status::Error),
             "{checks:?}"
