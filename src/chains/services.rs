@@ -1,0 +1,269 @@
+//! Service ports from kube-proxy's nat rules, for every iptables-mode era.
+//!
+//! The entry points are KUBE-SERVICES (one rule per cluster, external and
+//! load-balancer IP, comment `"<port name> cluster IP"` etc.) and
+//! KUBE-NODEPORTS (comment `<port name>`); from there only jumps are
+//! followed (see [`super::dispatch`]). Rules that jump elsewhere
+//! (KUBE-MARK-MASQ, the 1.1 inline `MARK --set-xmark 0x4d415351`,
+//! ipvs's ipset matches) are skipped, so the same walk reads 1.1, 1.2+,
+//! XLB and EXT/SVL/FW dumps (FORMATS.md B.3, B.5).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::dispatch::{Kind, dispatch, reach};
+use super::model::{Era, Policy, ServicePort, ip_port};
+use super::parse::{Dump, Table};
+use super::portals;
+
+/// (port name, protocol): one service port.
+pub type Key = (String, String);
+
+/// Everything `chains` extracts from a dump.
+#[derive(Debug, Default)]
+pub struct Services {
+    /// Service ports sorted by name and protocol.
+    pub ports: Vec<ServicePort>,
+    /// The kube-proxy generation, when the nat table shows one.
+    pub era: Option<Era>,
+    /// Per-endpoint rules carry no comments (> 1000 endpoints).
+    pub large_cluster: bool,
+}
+
+/// How a KUBE-SERVICES rule reaches the service.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Cluster,
+    External,
+    LoadBalancer,
+}
+
+/// A service port while its entry rules are being collected.
+struct Pending<'a> {
+    port: ServicePort,
+    cluster: Option<&'a str>,
+    external: Vec<&'a str>,
+}
+
+/// Extract the service ports of a dump.
+pub fn extract(dump: &Dump<'_>) -> Services {
+    let Some(nat) = dump.table("nat") else {
+        return Services::default();
+    };
+    let mut builder = Builder {
+        nat,
+        pending: BTreeMap::new(),
+        by_chain: HashMap::new(),
+    };
+    builder.entries("KUBE-SERVICES", None);
+    builder.entries("KUBE-NODEPORTS", Some(()));
+    let mut ports: BTreeMap<Key, ServicePort> = builder
+        .pending
+        .into_iter()
+        .map(|(key, pending)| (key, finish(nat, pending)))
+        .collect();
+    portals::userspace(nat, &mut ports);
+    if let Some(filter) = dump.tables.iter().find(|t| t.name == "filter") {
+        portals::rejects(filter, &mut ports);
+    }
+    Services {
+        ports: ports.into_values().collect(),
+        era: era(nat),
+        large_cluster: large_cluster(nat),
+    }
+}
+
+struct Builder<'t, 'a> {
+    nat: &'t Table<'a>,
+    pending: BTreeMap<Key, Pending<'a>>,
+    by_chain: HashMap<&'a str, Key>,
+}
+
+impl<'a> Builder<'_, 'a> {
+    /// Read the entry rules of KUBE-SERVICES (`node_ports` None) or
+    /// KUBE-NODEPORTS.
+    fn entries(&mut self, chain: &str, node_ports: Option<()>) {
+        let Some(chain) = self.nat.chain(chain) else {
+            return;
+        };
+        for rule in &chain.rules {
+            let spec = rule.spec();
+            let target = spec.target();
+            if !Kind::of(target).is_some_and(|k| k != Kind::Sep) {
+                continue;
+            }
+            let Some(entry) = self.nat.chain(target).map(|c| c.name) else {
+                continue;
+            };
+            let (name, role) = match spec.comment.as_deref() {
+                Some(comment) => split_role(comment),
+                None => (self.name_of(entry), role_of(entry)),
+            };
+            let protocol = spec
+                .protocol
+                .as_deref()
+                .unwrap_or("tcp")
+                .to_ascii_lowercase();
+            let key = self.key_for(entry, name, protocol);
+            let pending = self.pending.entry(key.clone()).or_insert_with(|| Pending {
+                port: ServicePort::new(&key.0, &key.1),
+                cluster: None,
+                external: Vec::new(),
+            });
+            let addr = spec
+                .destination
+                .as_ref()
+                .map(|d| ip_port(&d.value, spec.port()));
+            match (node_ports, role, addr) {
+                (Some(()), _, _) => {
+                    pending.port.node_port = spec.port();
+                    pending.external.push(entry);
+                }
+                (None, Role::Cluster, addr) => {
+                    pending.port.cluster_ip = pending.port.cluster_ip.take().or(addr);
+                    pending.cluster = Some(entry);
+                }
+                (None, role, Some(addr)) => {
+                    let list = match role {
+                        Role::LoadBalancer => &mut pending.port.load_balancer_ips,
+                        _ => &mut pending.port.external_ips,
+                    };
+                    if !list.contains(&addr) {
+                        list.push(addr);
+                    }
+                    pending.external.push(entry);
+                }
+                (None, _, None) => pending.external.push(entry),
+            }
+            self.by_chain.insert(entry, key);
+        }
+    }
+
+    /// The key of a rule: named by its comment, or, when comments are
+    /// missing, by the service already seen on the same chain.
+    fn key_for(&self, entry: &str, name: String, protocol: String) -> Key {
+        if name == entry
+            && let Some(key) = reach(self.nat, entry)
+                .iter()
+                .find_map(|c| self.by_chain.get(c))
+        {
+            return key.clone();
+        }
+        (name, protocol)
+    }
+
+    /// A service-port name for a rule without a comment: the first
+    /// comment on a chain it reaches, else the chain name itself.
+    fn name_of(&self, entry: &str) -> String {
+        reach(self.nat, entry)
+            .iter()
+            .filter_map(|c| self.nat.chain(c))
+            .flat_map(|c| c.rules.iter())
+            .find_map(|r| r.spec().comment.map(|c| split_role(&c).0))
+            .unwrap_or_else(|| entry.to_string())
+    }
+}
+
+/// `"ns/svc:port cluster IP"` → (`ns/svc:port`, Cluster); rule comments
+/// inside service chains (`"ns/svc:port -> 10.0.0.1:80"`) give the name too.
+fn split_role(comment: &str) -> (String, Role) {
+    for (suffix, role) in [
+        (" cluster IP", Role::Cluster),
+        (" external IP", Role::External),
+        (" loadbalancer IP", Role::LoadBalancer),
+    ] {
+        if let Some(name) = comment.strip_suffix(suffix) {
+            return (name.to_string(), role);
+        }
+    }
+    let name = comment.split(' ').next().unwrap_or(comment);
+    (name.to_string(), Role::Cluster)
+}
+
+fn role_of(entry: &str) -> Role {
+    match Kind::of(entry) {
+        Some(Kind::Svc | Kind::Svl) => Role::Cluster,
+        _ => Role::External,
+    }
+}
+
+/// Resolve a service port's endpoints and traffic policies.
+fn finish(nat: &Table<'_>, pending: Pending<'_>) -> ServicePort {
+    let mut port = pending.port;
+    if let Some(cluster) = pending.cluster {
+        let d = dispatch(nat, cluster);
+        port.endpoints = d.endpoints;
+        port.affinity = d
+            .affinity
+            .map(|timeout_seconds| super::model::Affinity { timeout_seconds });
+        port.chain = Some(cluster.to_string());
+        if Kind::of(cluster) == Some(Kind::Svl) {
+            port.internal_policy = Policy::Local;
+        }
+    }
+    for entry in pending.external {
+        for chain in reach(nat, entry) {
+            match Kind::of(chain) {
+                Some(Kind::Svl | Kind::Xlb) => {
+                    port.external_policy = Policy::Local;
+                    if port.chain.as_deref() != Some(chain) && port.local_endpoints.is_none() {
+                        port.local_endpoints = Some(dispatch(nat, chain).endpoints);
+                    }
+                }
+                Some(Kind::Svc) if port.chain.is_none() => {
+                    let d = dispatch(nat, chain);
+                    port.endpoints = d.endpoints;
+                    port.chain = Some(chain.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    port.no_endpoints = port.endpoints.is_empty();
+    port.no_local_endpoints = port.local_endpoints.as_ref().is_some_and(Vec::is_empty);
+    port
+}
+
+/// The kube-proxy generation from chain names and rule shapes.
+fn era(nat: &Table<'_>) -> Option<Era> {
+    let has = |prefix: &str| nat.chains.iter().any(|c| c.name.starts_with(prefix));
+    let svc_comment_arrow = nat
+        .chains
+        .iter()
+        .filter(|c| Kind::of(c.name) == Some(Kind::Svc))
+        .filter_map(|c| c.rules.last())
+        .any(|r| r.body.contains(" -> "));
+    if has("KUBE-EXT-") || has("KUBE-SVL-") || svc_comment_arrow {
+        return Some(Era::IptablesExt);
+    }
+    if has("KUBE-XLB-") {
+        return Some(Era::IptablesXlb);
+    }
+    if has("KUBE-SVC-") {
+        let inline_mark = nat
+            .chains
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .any(|r| r.body.contains("0x4d415351"));
+        return Some(if has("KUBE-MARK-MASQ") || !inline_mark {
+            Era::Iptables
+        } else {
+            Era::Iptables11
+        });
+    }
+    if has("KUBE-PORTALS-") {
+        return Some(Era::Userspace);
+    }
+    let ipvs = nat
+        .chain("KUBE-SERVICES")
+        .is_some_and(|c| c.rules.iter().any(|r| r.body.contains("--match-set KUBE-")));
+    ipvs.then_some(Era::Ipvs)
+}
+
+/// Large-cluster mode: endpoint chains written without comments.
+fn large_cluster(nat: &Table<'_>) -> bool {
+    nat.chains
+        .iter()
+        .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
+        .filter_map(|c| c.rules.first())
+        .any(|r| !r.body.contains("--comment"))
+}
