@@ -8,4 +8,5 @@
 #[macro_use]
 mod support;
 
+mod chains;
 mod general;

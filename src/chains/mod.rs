@@ -31,7 +31,7 @@ use crate::report::{Check, Report};
 pub use model::{Affinity, Endpoint, Era, Policy, PortName, ServicePort};
 pub use parse::{Chain, Dump, ParseError, Rule, Table, parse};
 pub use rule::RuleSpec;
-pub use services::{Services, extract};
+pub use services::{Services, era_of, extract};
 pub use source::Backend;
 
 use source::Capture;
@@ -75,10 +75,9 @@ fn parse_all(captures: &[Capture]) -> anyhow::Result<Vec<(&Capture, Dump<'_>)>> 
         .iter()
         .map(|c| {
             parse(&c.text).map(|d| (c, d)).map_err(|e| {
-                error::with_hint(
-                    anyhow::Error::new(e).context(format!("parsing {}", c.origin)),
-                    PARSE_HINT,
-                )
+                // The hint goes on the parse error itself, so `{:#}` still
+                // prints the whole chain down to the line number.
+                error::with_hint(e, PARSE_HINT).context(format!("parsing {}", c.origin))
             })
         })
         .collect()

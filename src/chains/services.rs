@@ -223,6 +223,11 @@ fn finish(nat: &Table<'_>, pending: Pending<'_>) -> ServicePort {
     port
 }
 
+/// The kube-proxy generation of a dump's nat table, if it has one.
+pub fn era_of(dump: &Dump<'_>) -> Option<Era> {
+    dump.table("nat").and_then(era)
+}
+
 /// The kube-proxy generation from chain names and rule shapes.
 fn era(nat: &Table<'_>) -> Option<Era> {
     let has = |prefix: &str| nat.chains.iter().any(|c| c.name.starts_with(prefix));

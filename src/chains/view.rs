@@ -7,7 +7,7 @@ use crate::report::{Check, Metric, Report, Status, Table};
 
 use super::model::{Era, Policy, ServicePort};
 use super::parse::Dump;
-use super::services::{Services, extract};
+use super::services::{Services, era_of, extract};
 use super::source::{self, Backend, Capture};
 
 /// Check id of the services-without-endpoints check.
@@ -21,11 +21,16 @@ struct OtherBackend<'a> {
     kube_rules: usize,
 }
 
-/// The dump kube-proxy's rules are read from, and the others.
+/// The dump to read services from: the backend kube-proxy uses (see
+/// [`source::in_use`]) when it holds kube-proxy's service chains, else any
+/// backend that does (a stale copy is better than an empty table; the
+/// notes say which it is).
 fn pick<'d, 'a>(dumps: &'d [(&'a Capture, Dump<'a>)]) -> Option<&'d (&'a Capture, Dump<'a>)> {
     let views: Vec<(Backend, &Dump<'_>)> = dumps.iter().map(|(c, d)| (c.backend, d)).collect();
-    source::in_use(&views)
-        .and_then(|i| dumps.get(i))
+    let used = source::in_use(&views).and_then(|i| dumps.get(i));
+    used.filter(|(_, d)| era_of(d).is_some())
+        .or_else(|| dumps.iter().find(|(_, d)| era_of(d).is_some()))
+        .or(used)
         .or_else(|| dumps.first())
 }
 
@@ -179,8 +184,11 @@ pub fn services_check(dumps: &[(&Capture, Dump<'_>)]) -> Check {
 }
 
 fn check(services: &Services, kube: bool) -> Check {
-    if !kube {
-        return Check::skip(CHECK_ID, "no kube-proxy iptables rules on this node");
+    if !kube || services.era.is_none() {
+        return Check::skip(
+            CHECK_ID,
+            "no kube-proxy service chains in iptables on this node",
+        );
     }
     if services.era == Some(Era::Ipvs) {
         return Check::skip(
@@ -224,13 +232,20 @@ fn check(services: &Services, kube: bool) -> Check {
             format!("{total} service ports, each with endpoints"),
         )
     } else {
-        Check::new(
-            CHECK_ID,
-            Status::Warn,
-            format!("{} of {total} service ports have no endpoints", empty.len()),
-        )
-        .code("proxy-service-no-endpoints")
-        .hint("check the Service's selector and that its pods are Ready: kubectl get endpointslices -n NS -l kubernetes.io/service-name=NAME")
+        let none = empty.iter().filter(|p| p.no_endpoints).count();
+        let mut parts = Vec::new();
+        if none > 0 {
+            parts.push(format!("{none} of {total} service ports have no endpoints"));
+        }
+        if empty.len() > none {
+            parts.push(format!(
+                "{} of {total} have no local endpoints for external traffic",
+                empty.len() - none
+            ));
+        }
+        Check::new(CHECK_ID, Status::Warn, parts.join("; "))
+            .code("proxy-service-no-endpoints")
+            .hint("check the Service's selector and that its pods are Ready: kubectl get endpointslices -n NS -l kubernetes.io/service-name=NAME")
     };
     for port in empty {
         let what = if port.no_endpoints {
