@@ -10,3 +10,4 @@ mod support;
 
 mod chains;
 mod general;
+mod proxy;

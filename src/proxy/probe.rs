@@ -110,7 +110,8 @@ fn fetch(addr: SocketAddr, host: &str) -> std::io::Result<String> {
     stream.set_write_timeout(Some(METRICS_TIMEOUT))?;
     // HTTP/1.0: the server closes after the body, so read-to-end is the
     // whole response without parsing chunked encoding.
-    write!(stream, "GET /proxyMode HTTP/1.0\r\nHost: {host}\r\n\r\n")?;
+    let request = format!("GET /proxyMode HTTP/1.0\r\nHost: {host}\r\n\r\n");
+    stream.write_all(request.as_bytes())?;
     let mut response = Vec::new();
     stream.take(64 * 1024).read_to_end(&mut response)?;
     Ok(String::from_utf8_lossy(&response).into_owned())
