@@ -67,7 +67,9 @@ pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
         return out;
     };
     let mut left = 1.0_f64;
-    for rule in &chain.rules {
+    // A rule that never names an endpoint chain cannot jump to one (the
+    // masquerade rule): skip it without parsing.
+    for rule in chain.rules.iter().filter(|r| r.body.contains("KUBE-SEP-")) {
         let spec = rule.spec();
         let target = spec.target();
         if Kind::of(target) != Some(Kind::Sep) || left <= 0.0 {
@@ -105,6 +107,7 @@ fn endpoint_address(table: &Table<'_>, sep: &str) -> String {
         .chain(sep)
         .into_iter()
         .flat_map(|c| c.rules.iter())
+        .filter(|r| r.body.contains("--to-destination"))
         .find_map(|r| r.spec().to_destination.map(|d| d.into_owned()))
         .map(|d| d.strip_prefix(':').map(|p| format!("?:{p}")).unwrap_or(d))
         .unwrap_or_else(|| "?".to_string())
@@ -128,7 +131,7 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
         let Some(chain) = table.chain(name) else {
             continue;
         };
-        for rule in &chain.rules {
+        for rule in chain.rules.iter().filter(|r| r.body.contains("KUBE-")) {
             let spec = rule.spec();
             let target = spec.target();
             let Some(kind) = Kind::of(target) else {

@@ -86,8 +86,9 @@ fn parse_all(captures: &[Capture]) -> anyhow::Result<Vec<(&Capture, Dump<'_>)>> 
 /// `k8snet chains`.
 pub fn run(ctx: &Context, args: &ChainsArgs) -> anyhow::Result<Report> {
     let captures = load(ctx, args)?;
-    let dumps = parse_all(&captures)?;
-    Ok(view::report(&dumps, args.service.as_deref()))
+    let found = view::Extracted::from_dumps(&parse_all(&captures)?);
+    drop(captures);
+    Ok(view::report(found, args.service.as_deref()))
 }
 
 /// `k8snet chains --raw`: the KUBE-* chains verbatim (only the chains and
@@ -128,7 +129,7 @@ pub fn doctor_checks(ctx: &Context) -> Vec<Check> {
         Err(e) => return vec![Check::error(view::CHECK_ID, &e)],
     };
     match parse_all(&captures) {
-        Ok(dumps) => vec![view::services_check(&dumps)],
+        Ok(dumps) => vec![view::check(&view::Extracted::from_dumps(&dumps))],
         Err(e) => vec![Check::error(view::CHECK_ID, &e)],
     }
 }

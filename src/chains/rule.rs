@@ -9,6 +9,8 @@
 
 use std::borrow::Cow;
 
+use std::iter::Peekable;
+
 use super::token::{Token, Tokens, tokens};
 
 /// An address option (`-s`/`-d`) with its negation.
@@ -68,25 +70,45 @@ pub struct RuleSpec<'a> {
     pub match_set: Option<Cow<'a, str>>,
 }
 
-/// Take the value of the option just read: the next word unless it is
-/// an option. Old iptables also accepted `--opt ! value`.
-fn value<'a>(it: &mut Tokens<'a>, negated: &mut bool) -> Option<Cow<'a, str>> {
-    let mut ahead = it.clone();
-    let next: Token<'a> = ahead.next()?.ok()?;
-    if next.is_bang() {
-        let after = ahead.next()?.ok()?;
-        if after.is_option() {
-            return None;
+/// The words of a rule with one word of look-ahead, and the negation
+/// state: `! --opt` negates the option after it, and old iptables also
+/// accepted `--opt ! value`.
+struct Cursor<'a> {
+    words: Peekable<Tokens<'a>>,
+    negated: bool,
+    /// A `!` met while looking for a value belongs to the next option.
+    carry: bool,
+}
+
+fn is_value(word: &Result<Token<'_>, &str>) -> bool {
+    matches!(word, Ok(t) if !t.is_option() && !t.is_bang())
+}
+
+impl<'a> Cursor<'a> {
+    /// The value of the option just read: the next word unless it is an
+    /// option.
+    fn value(&mut self) -> Option<Cow<'a, str>> {
+        if self
+            .words
+            .next_if(|w| matches!(w, Ok(t) if t.is_bang()))
+            .is_some()
+        {
+            match self.words.next_if(is_value) {
+                Some(Ok(t)) => {
+                    self.negated = true;
+                    return Some(t.text);
+                }
+                _ => {
+                    self.carry = true;
+                    return None;
+                }
+            }
         }
-        *negated = true;
-        *it = ahead;
-        return Some(after.text);
+        match self.words.next_if(is_value) {
+            Some(Ok(t)) => Some(t.text),
+            _ => None,
+        }
     }
-    if next.is_option() || next.is_bang() {
-        return None;
-    }
-    *it = ahead;
-    Some(next.text)
 }
 
 impl<'a> RuleSpec<'a> {
@@ -95,59 +117,60 @@ impl<'a> RuleSpec<'a> {
     /// rest of the rule would be ignored.
     pub fn parse(text: &'a str) -> RuleSpec<'a> {
         let mut spec = RuleSpec::default();
-        let mut it = tokens(text);
-        let mut negated = false;
-        while let Some(Ok(tok)) = it.next() {
+        let mut cur = Cursor {
+            words: tokens(text).peekable(),
+            negated: false,
+            carry: false,
+        };
+        while let Some(Ok(tok)) = cur.words.next() {
             if tok.is_bang() {
-                negated = true;
+                cur.negated = true;
                 continue;
             }
             if tok.is_option() {
-                spec.option(&tok.text, &mut it, &mut negated);
+                spec.option(&tok.text, &mut cur);
             }
-            negated = false;
+            cur.negated = std::mem::take(&mut cur.carry);
         }
         spec
     }
 
-    fn option(&mut self, name: &str, it: &mut Tokens<'a>, negated: &mut bool) {
+    fn option(&mut self, name: &str, cur: &mut Cursor<'a>) {
         match name {
             "--comment" => {
-                let v = value(it, negated);
+                let v = cur.value();
                 self.comment = self.comment.take().or(v);
             }
-            "-s" | "--source" | "--src" => self.source = addr(value(it, negated), *negated),
-            "-d" | "--destination" | "--dst" => {
-                self.destination = addr(value(it, negated), *negated)
-            }
-            "-p" | "--protocol" => self.protocol = value(it, negated),
-            "--dport" | "--destination-port" => self.dport = value(it, negated),
-            "-j" | "--jump" | "-g" | "--goto" => self.target = value(it, negated),
-            "--probability" => self.probability = value(it, negated).and_then(|p| p.parse().ok()),
-            "--to-destination" => self.to_destination = value(it, negated),
-            "--to-ports" => self.to_ports = value(it, negated),
-            "--set-xmark" | "--set-mark" | "--or-mark" => self.set_mark = value(it, negated),
+            "-s" | "--source" | "--src" => self.source = addr(cur.value(), cur.negated),
+            "-d" | "--destination" | "--dst" => self.destination = addr(cur.value(), cur.negated),
+            "-p" | "--protocol" => self.protocol = cur.value(),
+            "--dport" | "--destination-port" => self.dport = cur.value(),
+            "-j" | "--jump" | "-g" | "--goto" => self.target = cur.value(),
+            "--probability" => self.probability = cur.value().and_then(|p| p.parse().ok()),
+            "--to-destination" => self.to_destination = cur.value(),
+            "--to-ports" => self.to_ports = cur.value(),
+            "--set-xmark" | "--set-mark" | "--or-mark" => self.set_mark = cur.value(),
             "--dst-type" => {
-                self.dst_local = value(it, negated).is_some_and(|t| t == "LOCAL") && !*negated
+                self.dst_local = cur.value().is_some_and(|t| t == "LOCAL") && !cur.negated
             }
             "--src-type" => {
-                self.src_local = value(it, negated).is_some_and(|t| t == "LOCAL") && !*negated
+                self.src_local = cur.value().is_some_and(|t| t == "LOCAL") && !cur.negated
             }
-            "--match-set" => self.match_set = value(it, negated),
+            "--match-set" => self.match_set = cur.value(),
             "--rcheck" => self.recent_mut().rcheck = true,
             "--set" => self.recent_mut().set = true,
             "--seconds" => {
-                let seconds = value(it, negated).and_then(|s| s.parse().ok());
+                let seconds = cur.value().and_then(|s| s.parse().ok());
                 self.recent_mut().seconds = seconds;
             }
             "--name" => {
-                let name = value(it, negated);
+                let name = cur.value();
                 self.recent_mut().name = name;
             }
             // Every other option: skip its values (e.g. `-m tcp`,
             // `--mask 255.255.255.255`), so they are never mistaken for
             // the next option's.
-            _ => while value(it, negated).is_some() {},
+            _ => while cur.value().is_some() {},
         }
     }
 

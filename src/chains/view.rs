@@ -15,10 +15,22 @@ pub const CHECK_ID: &str = "proxy.services";
 
 /// Another backend's KUBE rules, shown next to the one in use.
 #[derive(Serialize)]
-struct OtherBackend<'a> {
-    origin: &'a str,
+struct OtherBackend {
+    origin: String,
     backend: Backend,
     kube_rules: usize,
+}
+
+/// What the report needs from the dumps, owned, so the dump text can be
+/// freed before the report is built (peak memory stays near the dump's
+/// size).
+pub struct Extracted {
+    origin: String,
+    backend: Backend,
+    rules: usize,
+    kube_rules: usize,
+    services: Services,
+    others: Vec<OtherBackend>,
 }
 
 /// The dump to read services from: the backend kube-proxy uses (see
@@ -34,61 +46,81 @@ fn pick<'d, 'a>(dumps: &'d [(&'a Capture, Dump<'a>)]) -> Option<&'d (&'a Capture
         .or_else(|| dumps.first())
 }
 
+impl Extracted {
+    /// Services of the dump kube-proxy uses, and a word on the others.
+    pub fn from_dumps(dumps: &[(&Capture, Dump<'_>)]) -> Extracted {
+        let Some((capture, dump)) = pick(dumps) else {
+            return Extracted {
+                origin: String::new(),
+                backend: Backend::Unknown,
+                rules: 0,
+                kube_rules: 0,
+                services: Services::default(),
+                others: Vec::new(),
+            };
+        };
+        let others = dumps
+            .iter()
+            .filter(|(c, _)| c.origin != capture.origin)
+            .map(|(c, d)| OtherBackend {
+                origin: c.origin.clone(),
+                backend: c.backend,
+                kube_rules: source::kube_rules(d),
+            })
+            .filter(|o| o.kube_rules > 0)
+            .collect();
+        Extracted {
+            origin: capture.origin.clone(),
+            backend: capture.backend,
+            rules: dump.rule_count(),
+            kube_rules: source::kube_rules(dump),
+            services: extract(dump),
+            others,
+        }
+    }
+}
+
 /// Build the report of `k8snet chains`.
-pub fn report(dumps: &[(&Capture, Dump<'_>)], filter: Option<&str>) -> Report {
+pub fn report(found: Extracted, filter: Option<&str>) -> Report {
     let mut report = Report::new("chains");
-    let Some((capture, dump)) = pick(dumps) else {
-        return report;
-    };
-    let services = extract(dump);
-    let ports: Vec<&ServicePort> = services
+    let ports: Vec<&ServicePort> = found
+        .services
         .ports
         .iter()
         .filter(|p| filter.is_none_or(|f| p.name.matches(f)))
         .collect();
     report.tables.push(table(&ports));
-    report.notes = notes(capture, dump, &services);
+    report.notes = notes(&found);
     if let Some(f) = filter.filter(|_| ports.is_empty()) {
         report
             .notes
             .push(format!("no service port matches --service {f}"));
     }
-    let others: Vec<OtherBackend<'_>> = dumps
-        .iter()
-        .filter(|(c, _)| c.origin != capture.origin)
-        .map(|(c, d)| OtherBackend {
-            origin: &c.origin,
-            backend: c.backend,
-            kube_rules: source::kube_rules(d),
-        })
-        .filter(|o| o.kube_rules > 0)
-        .collect();
-    for other in &others {
+    for other in &found.others {
         report.notes.push(format!(
             "{} also holds {} KUBE rules; see `k8snet proxy` for which backend is stale",
             other.backend.tool(),
             other.kube_rules
         ));
     }
+    report.checks.push(check(&found));
     report
-        .checks
-        .push(check(&services, source::kube_rules(dump) > 0));
-    report
-        .with_data("source", &capture.origin)
-        .with_data("backend", &capture.backend)
-        .with_data("era", &services.era)
-        .with_data("large_cluster", &services.large_cluster)
-        .with_data("rules", &dump.rule_count())
-        .with_data("other_backends", &others)
+        .with_data("source", &found.origin)
+        .with_data("backend", &found.backend)
+        .with_data("era", &found.services.era)
+        .with_data("large_cluster", &found.services.large_cluster)
+        .with_data("rules", &found.rules)
+        .with_data("other_backends", &found.others)
         .with_data("services", &ports)
 }
 
-fn notes(capture: &Capture, dump: &Dump<'_>, services: &Services) -> Vec<String> {
+fn notes(found: &Extracted) -> Vec<String> {
+    let services = &found.services;
     let mut notes = vec![format!(
         "read {} rules from {} ({})",
-        dump.rule_count(),
-        capture.origin,
-        capture.backend.tool()
+        found.rules,
+        found.origin,
+        found.backend.tool()
     )];
     match services.era {
         Some(era) => notes.push(format!("kube-proxy mode: {}", era.describe())),
@@ -175,16 +207,10 @@ fn policy_cell(port: &ServicePort) -> String {
     parts.join(", ")
 }
 
-/// `proxy.services` from the dump kube-proxy uses.
-pub fn services_check(dumps: &[(&Capture, Dump<'_>)]) -> Check {
-    match pick(dumps) {
-        Some((_, dump)) => check(&extract(dump), source::kube_rules(dump) > 0),
-        None => check(&Services::default(), false),
-    }
-}
-
-fn check(services: &Services, kube: bool) -> Check {
-    if !kube || services.era.is_none() {
+/// `proxy.services`: service ports without (local) endpoints.
+pub fn check(found: &Extracted) -> Check {
+    let services = &found.services;
+    if found.kube_rules == 0 || services.era.is_none() {
         return Check::skip(
             CHECK_ID,
             "no kube-proxy service chains in iptables on this node",
