@@ -56,11 +56,7 @@ pub fn extract(dump: &Dump<'_>) -> Services {
     };
     builder.entries("KUBE-SERVICES", None);
     builder.entries("KUBE-NODEPORTS", Some(()));
-    let mut ports: BTreeMap<Key, ServicePort> = builder
-        .pending
-        .into_iter()
-        .map(|(key, pending)| (key, finish(nat, pending)))
-        .collect();
+    let mut ports = finish_all(nat, builder.pending);
     portals::userspace(nat, &mut ports);
     if let Some(filter) = dump.tables.iter().find(|t| t.name == "filter") {
         portals::rejects(filter, &mut ports);
@@ -184,6 +180,45 @@ fn role_of(entry: &str) -> Role {
         Some(Kind::Svc | Kind::Svl) => Role::Cluster,
         _ => Role::External,
     }
+}
+
+/// [`finish`] every service port, spread over the CPUs: following the
+/// jumps of 10,000 services is most of the work on a big dump, and each
+/// service port is independent.
+fn finish_all<'a>(
+    nat: &Table<'a>,
+    pending: BTreeMap<Key, Pending<'a>>,
+) -> BTreeMap<Key, ServicePort> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut batches: Vec<Vec<(Key, Pending<'a>)>> = Vec::new();
+    let size = pending.len().div_ceil(workers).max(64);
+    for item in pending {
+        match batches.last_mut() {
+            Some(batch) if batch.len() < size => batch.push(item),
+            _ => batches.push(vec![item]),
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .into_iter()
+            .map(|batch| {
+                scope.spawn(move || {
+                    batch
+                        .into_iter()
+                        .map(|(key, p)| (key, finish(nat, p)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A worker's panic is a bug: re-raise it rather than drop its
+            // services from the report.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Resolve a service port's endpoints and traffic policies.

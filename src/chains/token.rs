@@ -174,7 +174,12 @@ impl<'a> Iterator for Tokens<'a> {
     type Item = Result<Token<'a>, &'static str>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let word = self.rest.trim_start_matches([' ', '\t']);
+        let blanks = self
+            .rest
+            .bytes()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let word = self.rest.get(blanks..).unwrap_or_default();
         if word.is_empty() {
             self.rest = word;
             return None;
