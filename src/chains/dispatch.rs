@@ -63,13 +63,8 @@ pub struct Dispatch {
 /// (1/3 → 0.33332999982), never the string kube-proxy wrote.
 pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
     let mut out = Dispatch::default();
-    let Some(chain) = table.chain(chain) else {
-        return out;
-    };
     let mut left = 1.0_f64;
-    // A rule that never names an endpoint chain cannot jump to one (the
-    // masquerade rule): skip it without parsing.
-    for rule in chain.rules.iter().filter(|r| r.body.contains("KUBE-SEP-")) {
+    for rule in table.rules_of(chain) {
         let spec = rule.spec();
         let target = spec.target();
         if Kind::of(target) != Some(Kind::Sep) || left <= 0.0 {
@@ -103,10 +98,11 @@ fn printed_probability(body: &str) -> Option<String> {
 /// `ip:port` of the DNAT rule in a KUBE-SEP chain (`?` when the chain is
 /// missing or has none, which a hand-edited or half-flushed dump can have).
 fn endpoint_address(table: &Table<'_>, sep: &str) -> String {
+    // Only the DNAT rule can hold the address: skip the masquerade rule
+    // without parsing it.
     table
-        .chain(sep)
-        .into_iter()
-        .flat_map(|c| c.rules.iter())
+        .rules_of(sep)
+        .iter()
         .filter(|r| r.body.contains("--to-destination"))
         .find_map(|r| r.spec().to_destination.map(|d| d.into_owned()))
         .map(|d| d.strip_prefix(':').map(|p| format!("?:{p}")).unwrap_or(d))
@@ -128,10 +124,11 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
         if seen.len() > 16 {
             break;
         }
-        let Some(chain) = table.chain(name) else {
-            continue;
-        };
-        for rule in chain.rules.iter().filter(|r| r.body.contains("KUBE-")) {
+        for rule in table
+            .rules_of(name)
+            .iter()
+            .filter(|r| r.body.contains("KUBE-"))
+        {
             let spec = rule.spec();
             let target = spec.target();
             let Some(kind) = Kind::of(target) else {

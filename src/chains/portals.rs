@@ -57,11 +57,7 @@ fn push_unique(list: &mut Vec<String>, addr: String) {
 /// Add the userspace proxier's service ports.
 pub fn userspace(nat: &Table<'_>, ports: &mut BTreeMap<Key, ServicePort>) {
     for (chains, node_port) in [(PORTALS, false), (NODEPORTS, true)] {
-        for rule in chains
-            .iter()
-            .filter_map(|c| nat.chain(c))
-            .flat_map(|c| c.rules.iter())
-        {
+        for rule in chains.iter().flat_map(|c| nat.rules_of(c)) {
             let spec = rule.spec();
             let Some(name) = spec.comment.as_deref() else {
                 continue;
@@ -95,7 +91,7 @@ pub fn rejects(filter: &Table<'_>, ports: &mut BTreeMap<Key, ServicePort>) {
         let Some(chain) = filter.chain(chain) else {
             continue;
         };
-        for rule in &chain.rules {
+        for rule in filter.rules(chain) {
             let spec = rule.spec();
             let Some(comment) = spec.comment.as_deref() else {
                 continue;

@@ -21,11 +21,8 @@ fn comment_name(rule: &Rule<'_>) -> Option<PortName> {
 /// endpoint chains.
 fn service_chains<'a>(nat: &Table<'a>, filter: &str) -> HashSet<&'a str> {
     let mut chains = HashSet::new();
-    for entry in ["KUBE-SERVICES", "KUBE-NODEPORTS"]
-        .iter()
-        .filter_map(|c| nat.chain(c))
-    {
-        for rule in &entry.rules {
+    for entry in ["KUBE-SERVICES", "KUBE-NODEPORTS"] {
+        for rule in nat.rules_of(entry) {
             if !comment_name(rule).is_some_and(|n| n.matches(filter)) {
                 continue;
             }
@@ -34,7 +31,7 @@ fn service_chains<'a>(nat: &Table<'a>, filter: &str) -> HashSet<&'a str> {
                     continue;
                 };
                 chains.insert(chain.name);
-                for sep in &chain.rules {
+                for sep in nat.rules(chain) {
                     let target = sep.spec().target().to_string();
                     if let Some(found) = nat
                         .chain(&target)
@@ -81,7 +78,10 @@ pub fn write(dump: &Dump<'_>, filter: Option<&str>, out: &mut dyn Write) -> io::
                 c.name.starts_with("KUBE-")
                     && selected.is_none_or(|s| {
                         s.contains(c.name)
-                            || c.rules.iter().any(|r| keep_rule(c, r, Some(s), filter))
+                            || table
+                                .rules(c)
+                                .iter()
+                                .any(|r| keep_rule(c, r, Some(s), filter))
                     })
             })
             .collect();
@@ -89,7 +89,8 @@ pub fn write(dump: &Dump<'_>, filter: Option<&str>, out: &mut dyn Write) -> io::
             .chains
             .iter()
             .flat_map(|c| {
-                c.rules
+                table
+                    .rules(c)
                     .iter()
                     .filter(move |r| keep_rule(c, r, selected, filter))
             })

@@ -78,10 +78,7 @@ impl<'a> Builder<'_, 'a> {
     /// Read the entry rules of KUBE-SERVICES (`node_ports` None) or
     /// KUBE-NODEPORTS.
     fn entries(&mut self, chain: &str, node_ports: Option<()>) {
-        let Some(chain) = self.nat.chain(chain) else {
-            return;
-        };
-        for rule in &chain.rules {
+        for rule in self.nat.rules_of(chain) {
             let spec = rule.spec();
             let target = spec.target();
             if !Kind::of(target).is_some_and(|k| k != Kind::Sep) {
@@ -152,8 +149,7 @@ impl<'a> Builder<'_, 'a> {
     fn name_of(&self, entry: &str) -> String {
         reach(self.nat, entry)
             .iter()
-            .filter_map(|c| self.nat.chain(c))
-            .flat_map(|c| c.rules.iter())
+            .flat_map(|c| self.nat.rules_of(c))
             .find_map(|r| r.spec().comment.map(|c| split_role(&c).0))
             .unwrap_or_else(|| entry.to_string())
     }
@@ -270,7 +266,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         .chains
         .iter()
         .filter(|c| Kind::of(c.name) == Some(Kind::Svc))
-        .filter_map(|c| c.rules.last())
+        .filter_map(|c| nat.rules(c).last())
         .any(|r| r.body.contains(" -> "));
     if has("KUBE-EXT-") || has("KUBE-SVL-") || svc_comment_arrow {
         return Some(Era::IptablesExt);
@@ -282,7 +278,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         let inline_mark = nat
             .chains
             .iter()
-            .flat_map(|c| c.rules.iter())
+            .flat_map(|c| nat.rules(c))
             .any(|r| r.body.contains("0x4d415351"));
         return Some(if has("KUBE-MARK-MASQ") || !inline_mark {
             Era::Iptables
@@ -294,8 +290,9 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         return Some(Era::Userspace);
     }
     let ipvs = nat
-        .chain("KUBE-SERVICES")
-        .is_some_and(|c| c.rules.iter().any(|r| r.body.contains("--match-set KUBE-")));
+        .rules_of("KUBE-SERVICES")
+        .iter()
+        .any(|r| r.body.contains("--match-set KUBE-"));
     ipvs.then_some(Era::Ipvs)
 }
 
@@ -304,6 +301,6 @@ fn large_cluster(nat: &Table<'_>) -> bool {
     nat.chains
         .iter()
         .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
-        .filter_map(|c| c.rules.first())
+        .filter_map(|c| nat.rules(c).first())
         .any(|r| !r.body.contains("--comment"))
 }

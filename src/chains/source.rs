@@ -128,7 +128,7 @@ pub fn kube_rules(dump: &Dump<'_>) -> usize {
         .iter()
         .flat_map(|t| t.chains.iter())
         .filter(|c| c.name.starts_with("KUBE-"))
-        .map(|c| c.rules.len())
+        .map(|c| c.rule_count())
         .sum()
 }
 
