@@ -264,3 +264,116 @@ fn userspace_mode_is_flagged() {
     let warn = ns.k8snet(&["proxy", "--fail-on", "warn"]);
     assert_eq!(crate::support::code(&warn), Some(1));
 }
+
+/// A directory of fake save tools: each prints a fixture (or fails), so the
+/// doctor API is exercised through the Exec seam without root.
+fn fake_tools(tools: &[(&str, &str)]) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, body) in tools {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write tool");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    dir
+}
+
+fn cat(fixture_name: &str) -> String {
+    format!(
+        "/bin/cat '{}'",
+        fixture(&format!("iptables/{fixture_name}")).display()
+    )
+}
+
+fn context(tools: &tempfile::TempDir, root: &crate::support::FakeRoot) -> k8snet::Context {
+    k8snet::Context {
+        host: k8snet::host::Host::new(
+            root.path(),
+            k8snet::exec::Exec::with_search_path(tools.path()),
+            Box::new(k8snet::clock::SystemClock),
+        ),
+        progress: k8snet::progress::Progress::hidden(),
+    }
+}
+
+fn by_id<'a>(checks: &'a [k8snet::report::Check], id: &str) -> &'a k8snet::report::Check {
+    checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("{id} missing in {checks:#?}"))
+}
+
+#[test]
+fn doctor_checks_read_both_backends_through_the_exec_seam() {
+    use k8snet::report::Status;
+    let tools = fake_tools(&[
+        ("iptables-nft-save", &cat("ext-era-v1.24plus-restore.txt")),
+        (
+            "iptables-legacy-save",
+            &cat("eks-v1.10-iptables-mode-2018.txt"),
+        ),
+    ]);
+    let root = crate::support::FakeRoot::new();
+    let ctx = context(&tools, &root);
+    let services = k8snet::chains::doctor_checks(&ctx);
+    let check = by_id(&services, "proxy.services");
+    assert_eq!(
+        (check.status, check.code),
+        (Status::Warn, Some("proxy-service-no-endpoints"))
+    );
+    assert_eq!(
+        check.details,
+        ["shop/empty:grpc (tcp) 10.96.10.40:9090: no endpoints"]
+    );
+    let proxy = k8snet::proxy::doctor_checks(&ctx);
+    let mixed = by_id(&proxy, "proxy.iptables-backends");
+    assert_eq!(
+        (mixed.status, mixed.code),
+        (Status::Fail, Some("proxy-mixed-iptables"))
+    );
+    assert!(
+        mixed
+            .summary
+            .contains("kube-proxy uses iptables-nft; iptables-legacy (45 rules) is stale"),
+        "{}",
+        mixed.summary
+    );
+    assert_eq!(
+        by_id(&proxy, "proxy.mode").summary,
+        "kube-proxy runs in iptables mode"
+    );
+}
+
+#[test]
+fn doctor_checks_skip_without_iptables_and_error_without_permission() {
+    use k8snet::report::Status;
+    let root = crate::support::FakeRoot::new();
+    let none = fake_tools(&[]);
+    let ctx = context(&none, &root);
+    let services = k8snet::chains::doctor_checks(&ctx);
+    assert_eq!(by_id(&services, "proxy.services").status, Status::Skip);
+    let proxy = k8snet::proxy::doctor_checks(&ctx);
+    assert_eq!(by_id(&proxy, "proxy.mode").status, Status::Skip);
+    assert_eq!(
+        by_id(&proxy, "proxy.iptables-backends").status,
+        Status::Skip
+    );
+
+    let denied = fake_tools(&[(
+        "iptables-nft-save",
+        "echo 'iptables-nft-save v1.8.9 (nf_tables): Could not fetch rule set generation id: Permission denied (you must be root)' >&2; exit 4",
+    )]);
+    let ctx = context(&denied, &root);
+    let services = k8snet::chains::doctor_checks(&ctx);
+    let check = by_id(&services, "proxy.services");
+    assert_eq!(check.status, Status::Error);
+    assert_eq!(
+        check.hint.as_deref(),
+        Some("this needs CAP_NET_ADMIN: run as root")
+    );
+    let proxy = k8snet::proxy::doctor_checks(&ctx);
+    assert_eq!(
+        by_id(&proxy, "proxy.iptables-backends").status,
+        Status::Error
+    );
+}

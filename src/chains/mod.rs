@@ -25,7 +25,6 @@ use anyhow::Context as _;
 use crate::Context;
 use crate::cli::ChainsArgs;
 use crate::error;
-use crate::exec::ExecError;
 use crate::report::{Check, Report};
 
 pub use model::{Affinity, Endpoint, Era, Policy, PortName, ServicePort};
@@ -120,7 +119,7 @@ pub fn doctor_checks(ctx: &Context) -> Vec<Check> {
     };
     let captures = match load(ctx, &args) {
         Ok(c) => c,
-        Err(e) if not_installed(&e) => {
+        Err(e) if source::not_installed(&e) => {
             return vec![Check::skip(
                 view::CHECK_ID,
                 "iptables-save is not installed, so there are no kube-proxy iptables rules to read",
@@ -132,11 +131,4 @@ pub fn doctor_checks(ctx: &Context) -> Vec<Check> {
         Ok(dumps) => vec![view::check(&view::Extracted::from_dumps(&dumps))],
         Err(e) => vec![Check::error(view::CHECK_ID, &e)],
     }
-}
-
-fn not_installed(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<ExecError>()
-            .is_some_and(|e| matches!(e, ExecError::NotInstalled { .. }))
-    })
 }

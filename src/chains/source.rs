@@ -122,6 +122,15 @@ pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
     }
 }
 
+/// Whether `err` says iptables is not installed at all (no kube-proxy
+/// rules can exist then: a skip, not an error).
+pub fn not_installed(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<ExecError>()
+            .is_some_and(|e| matches!(e, ExecError::NotInstalled { .. }))
+    })
+}
+
 /// Number of rules in KUBE-* chains, in every table.
 pub fn kube_rules(dump: &Dump<'_>) -> usize {
     dump.tables

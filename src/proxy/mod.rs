@@ -62,6 +62,12 @@ fn mode_of(era: Option<Era>) -> Option<Mode> {
 fn iptables(ctx: &Context, evidence: &mut Evidence) {
     let captures = match source::capture(&ctx.host.exec) {
         Ok(captures) => captures,
+        Err(e) if source::not_installed(&e) => {
+            evidence
+                .signals
+                .push(Signal::new("iptables", None, "not installed"));
+            return;
+        }
         Err(e) => {
             evidence
                 .signals
