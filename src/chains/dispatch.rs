@@ -75,7 +75,11 @@ pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
             out.affinity = recent.seconds.or(out.affinity);
             continue;
         }
-        let probability = spec.probability.map(|p| p.clamp(0.0, 1.0));
+        // A garbage probability (`nan`, `7`) must not poison the shares.
+        let probability = spec
+            .probability
+            .filter(|p| p.is_finite())
+            .map(|p| p.clamp(0.0, 1.0));
         let share = left * probability.unwrap_or(1.0);
         left -= share;
         out.endpoints.push(Endpoint {

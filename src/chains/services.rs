@@ -54,8 +54,8 @@ pub fn extract(dump: &Dump<'_>) -> Services {
         pending: BTreeMap::new(),
         by_chain: HashMap::new(),
     };
-    builder.entries("KUBE-SERVICES", None);
-    builder.entries("KUBE-NODEPORTS", Some(()));
+    builder.entries("KUBE-SERVICES", false);
+    builder.entries("KUBE-NODEPORTS", true);
     let mut ports = finish_all(nat, builder.pending);
     portals::userspace(nat, &mut ports);
     if let Some(filter) = dump.tables.iter().find(|t| t.name == "filter") {
@@ -75,9 +75,9 @@ struct Builder<'t, 'a> {
 }
 
 impl<'a> Builder<'_, 'a> {
-    /// Read the entry rules of KUBE-SERVICES (`node_ports` None) or
-    /// KUBE-NODEPORTS.
-    fn entries(&mut self, chain: &str, node_ports: Option<()>) {
+    /// Read the entry rules of KUBE-SERVICES, or of KUBE-NODEPORTS when
+    /// `node_ports`.
+    fn entries(&mut self, chain: &str, node_ports: bool) {
         for rule in self.nat.rules_of(chain) {
             let spec = rule.spec();
             let target = spec.target();
@@ -107,15 +107,15 @@ impl<'a> Builder<'_, 'a> {
                 .as_ref()
                 .map(|d| ip_port(&d.value, spec.port()));
             match (node_ports, role, addr) {
-                (Some(()), _, _) => {
+                (true, _, _) => {
                     pending.port.node_port = spec.port();
                     pending.external.push(entry);
                 }
-                (None, Role::Cluster, addr) => {
+                (false, Role::Cluster, addr) => {
                     pending.port.cluster_ip = pending.port.cluster_ip.take().or(addr);
                     pending.cluster = Some(entry);
                 }
-                (None, role, Some(addr)) => {
+                (false, role, Some(addr)) => {
                     let list = match role {
                         Role::LoadBalancer => &mut pending.port.load_balancer_ips,
                         _ => &mut pending.port.external_ips,
@@ -125,7 +125,7 @@ impl<'a> Builder<'_, 'a> {
                     }
                     pending.external.push(entry);
                 }
-                (None, _, None) => pending.external.push(entry),
+                (false, _, None) => pending.external.push(entry),
             }
             self.by_chain.insert(entry, key);
         }
@@ -275,15 +275,17 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         return Some(Era::IptablesXlb);
     }
     if has("KUBE-SVC-") {
-        let inline_mark = nat
-            .chains
-            .iter()
-            .flat_map(|c| nat.rules(c))
-            .any(|r| r.body.contains("0x4d415351"));
-        return Some(if has("KUBE-MARK-MASQ") || !inline_mark {
-            Era::Iptables
-        } else {
+        // 1.1 set the masquerade mark inline; KUBE-MARK-MASQ came with 1.2.
+        let inline_mark = || {
+            nat.chains
+                .iter()
+                .flat_map(|c| nat.rules(c))
+                .any(|r| r.body.contains("0x4d415351"))
+        };
+        return Some(if !has("KUBE-MARK-MASQ") && inline_mark() {
             Era::Iptables11
+        } else {
+            Era::Iptables
         });
     }
     if has("KUBE-PORTALS-") {
