@@ -62,9 +62,13 @@ pub struct Dispatch {
 /// are parsed as numbers: iptables-save prints the stored 32-bit value
 /// (1/3 → 0.33332999982), never the string kube-proxy wrote.
 pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
-    let mut out = Dispatch::default();
+    let rules = table.rules_of(chain);
+    let mut out = Dispatch {
+        endpoints: Vec::with_capacity(rules.len()),
+        affinity: None,
+    };
     let mut left = 1.0_f64;
-    for rule in table.rules_of(chain) {
+    for rule in rules {
         let spec = rule.spec();
         let target = spec.target();
         if Kind::of(target) != Some(Kind::Sep) || left <= 0.0 {
@@ -102,12 +106,12 @@ fn printed_probability(body: &str) -> Option<String> {
 /// `ip:port` of the DNAT rule in a KUBE-SEP chain (`?` when the chain is
 /// missing or has none, which a hand-edited or half-flushed dump can have).
 fn endpoint_address(table: &Table<'_>, sep: &str) -> String {
-    // Only the DNAT rule can hold the address: skip the masquerade rule
-    // without parsing it.
+    // kube-proxy writes the DNAT rule last (after the hairpin masquerade
+    // rule), so searching from the end parses one rule per endpoint.
     table
         .rules_of(sep)
         .iter()
-        .filter(|r| r.body.contains("--to-destination"))
+        .rev()
         .find_map(|r| r.spec().to_destination.map(|d| d.into_owned()))
         .map(|d| d.strip_prefix(':').map(|p| format!("?:{p}")).unwrap_or(d))
         .unwrap_or_else(|| "?".to_string())
