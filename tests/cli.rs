@@ -9,10 +9,12 @@
 mod support;
 
 mod backend;
+mod chains;
 mod dataplane;
 mod deploy;
 mod doctor;
 mod etcd;
 mod general;
+mod proxy;
 mod steal;
 mod sysctl;

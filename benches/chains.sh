@@ -1,0 +1,46 @@
+#!/bin/sh
+# Benchmark `k8snet chains` on a generated kube-proxy nat table.
+#
+#   sudo benches/chains.sh [SERVICES [ENDPOINTS]]     (default 10000 x 5)
+#
+# Needs root (the table is loaded into a throwaway network namespace, never
+# into this machine's own rules), iptables, hyperfine and GNU time
+# (apt-get install hyperfine time). Prints:
+#   1. live: `iptables-save -t nat` alone vs `k8snet chains -o json`
+#      (which runs iptables-nft-save and iptables-legacy-save itself);
+#   2. --file: k8snet on the saved dump, full JSON report and with the
+#      output filtered away (`--service none/none`: parse + extract only);
+#   3. peak RSS of the --file run next to the dump size.
+set -eu
+
+services=${1:-10000}
+endpoints=${2:-5}
+cd "$(dirname "$0")/.."
+cargo build --release --bins >&2
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+"$bin/k8snet-gen-nat" "$services" "$endpoints" > "$work/nat.rules"
+
+# shellcheck disable=SC2016 # expanded by the inner shell
+unshare --net --mount --fork sh -euc '
+  mount --make-rprivate /
+  mount -t tmpfs tmpfs /run          # a private xtables lock
+  iptables-restore < "$1/nat.rules"
+  iptables-save -t nat > "$1/nat.save"
+  echo "dump: $(grep -c "^-A" "$1/nat.save") rules, $(wc -c < "$1/nat.save") bytes"
+  hyperfine --warmup 2 --runs 10 \
+    "iptables-save -t nat > /dev/null" \
+    "$2/k8snet chains -o json > /dev/null"
+' sh "$work" "$bin"
+
+hyperfine --warmup 2 --runs 20 \
+  "$bin/k8snet chains --file $work/nat.save -o json > /dev/null" \
+  "$bin/k8snet chains --file $work/nat.save -o json --service none/none > /dev/null"
+
+for args in "-o json" "-o json --service none/none"; do
+  # shellcheck disable=SC2086 # word splitting of $args is intended
+  rss=$(/usr/bin/time -f %M "$bin/k8snet" chains --file "$work/nat.save" $args 2>&1 >/dev/null | tail -1)
+  echo "peak RSS [$args]: $rss KB (dump $(($(wc -c < "$work/nat.save") / 1024)) KB)"
+done

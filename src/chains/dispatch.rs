@@ -1,0 +1,198 @@
+//! Following kube-proxy's jumps: from a service chain to its endpoints
+//! with their share of traffic, and from an entry chain (EXT/FW/XLB) to the
+//! service chains it reaches.
+//!
+//! Only jumps are followed, never comments, because in "large cluster
+//! mode" (> 1000 endpoints) KUBE-SVC/KUBE-SEP rules carry no comment
+//! (`largeClusterEndpointsThreshold`, FORMATS.md B.5).
+
+use super::model::Endpoint;
+use super::parse::Table;
+
+/// The kinds of per-service chain, by name prefix (FORMATS.md B.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// KUBE-SVC-: cluster-policy endpoint dispatch.
+    Svc,
+    /// KUBE-SVL-: Local-policy endpoint dispatch (1.24+).
+    Svl,
+    /// KUBE-EXT-: external entry (1.24+).
+    Ext,
+    /// KUBE-FW-: load-balancer source ranges.
+    Fw,
+    /// KUBE-XLB-: external Local policy (≤ 1.23).
+    Xlb,
+    /// KUBE-SEP-: one endpoint.
+    Sep,
+}
+
+impl Kind {
+    /// The kind of a chain name, if it is a per-service chain.
+    pub fn of(chain: &str) -> Option<Kind> {
+        let rest = chain.strip_prefix("KUBE-")?;
+        let (prefix, hash) = rest.split_once('-')?;
+        if hash.is_empty() {
+            return None;
+        }
+        Some(match prefix {
+            "SVC" => Kind::Svc,
+            "SVL" => Kind::Svl,
+            "EXT" => Kind::Ext,
+            "FW" => Kind::Fw,
+            "XLB" => Kind::Xlb,
+            "SEP" => Kind::Sep,
+            _ => return None,
+        })
+    }
+}
+
+/// What a dispatching chain (SVC/SVL/XLB) sends traffic to.
+#[derive(Debug, Default, PartialEq)]
+pub struct Dispatch {
+    /// Endpoints in rule order with their shares.
+    pub endpoints: Vec<Endpoint>,
+    /// ClientIP affinity timeout (`-m recent --rcheck --seconds N`).
+    pub affinity: Option<u32>,
+}
+
+/// Endpoints of a dispatching chain. Rule *i* of *n* matches with
+/// probability 1/(n-i) and the last is unconditional
+/// (`computeProbability`, FORMATS.md B.5), so an endpoint's share is its
+/// probability times what the rules before it left over. Probabilities
+/// are parsed as numbers: iptables-save prints the stored 32-bit value
+/// (1/3 → 0.33332999982), never the string kube-proxy wrote.
+pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
+    let rules = table.rules_of(chain);
+    let mut out = Dispatch {
+        endpoints: Vec::with_capacity(rules.len()),
+        affinity: None,
+    };
+    let mut left = 1.0_f64;
+    for rule in rules {
+        let spec = rule.spec();
+        let target = spec.target();
+        if Kind::of(target) != Some(Kind::Sep) || left <= 0.0 {
+            continue;
+        }
+        if let Some(recent) = spec.recent.as_ref().filter(|r| r.rcheck) {
+            // Affinity rules come first and do not take a share.
+            out.affinity = recent.seconds.or(out.affinity);
+            continue;
+        }
+        // A garbage probability (`nan`, `7`) must not poison the shares.
+        let probability = spec
+            .probability
+            .filter(|p| p.is_finite())
+            .map(|p| p.clamp(0.0, 1.0));
+        let share = left * probability.unwrap_or(1.0);
+        left -= share;
+        out.endpoints.push(Endpoint {
+            address: endpoint_address(table, target),
+            share,
+            probability: probability.and_then(|_| printed_probability(rule.body)),
+            chain: target.to_string(),
+        });
+    }
+    out
+}
+
+/// The probability exactly as printed, for people comparing with the dump.
+fn printed_probability(body: &str) -> Option<String> {
+    let mut words = body.split_whitespace();
+    words.find(|w| *w == "--probability")?;
+    words.next().map(str::to_string)
+}
+
+/// `ip:port` of the DNAT rule in a KUBE-SEP chain (`?` when the chain is
+/// missing or has none, which a hand-edited or half-flushed dump can have).
+fn endpoint_address(table: &Table<'_>, sep: &str) -> String {
+    // kube-proxy writes the DNAT rule last (after the hairpin masquerade
+    // rule), so searching from the end parses one rule per endpoint.
+    table
+        .rules_of(sep)
+        .iter()
+        .rev()
+        .find_map(|r| r.spec().to_destination.map(|d| d.into_owned()))
+        .map(|d| d.strip_prefix(':').map(|p| format!("?:{p}")).unwrap_or(d))
+        .unwrap_or_else(|| "?".to_string())
+}
+
+/// The per-service chains reachable from `entry` (itself included), in
+/// breadth-first order, following only jumps to per-service chains.
+pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
+    let mut seen: Vec<&'t str> = Vec::new();
+    if let Some(chain) = table.chain(entry) {
+        seen.push(chain.name);
+    }
+    let mut next = 0;
+    // Per-service chains nest at most EXT/FW -> EXT -> SVC/SVL/XLB -> SEP;
+    // the bound also stops a loop in a corrupted dump.
+    while let Some(&name) = seen.get(next) {
+        next += 1;
+        if seen.len() > 16 {
+            break;
+        }
+        for rule in table
+            .rules_of(name)
+            .iter()
+            .filter(|r| r.body.contains("KUBE-"))
+        {
+            let spec = rule.spec();
+            let target = spec.target();
+            let Some(kind) = Kind::of(target) else {
+                continue;
+            };
+            if kind == Kind::Sep || seen.contains(&target) {
+                continue;
+            }
+            if let Some(found) = table.chain(target) {
+                seen.push(found.name);
+            }
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chains::parse::parse;
+
+    const NAT: &str = "*nat
+-A KUBE-EXT-H -m comment --comment \"masquerade traffic for ns/svc:p external destinations\" -j KUBE-MARK-MASQ
+-A KUBE-EXT-H -j KUBE-SVL-H
+-A KUBE-SVL-H -m comment --comment \"ns/svc:p -> 10.0.0.1:80\" -m statistic --mode random --probability 0.33332999982 -j KUBE-SEP-A
+-A KUBE-SVL-H -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-B
+-A KUBE-SVL-H -j KUBE-SEP-C
+-A KUBE-SEP-A -p tcp -m tcp -j DNAT --to-destination 10.0.0.1:80
+-A KUBE-SEP-B -p tcp -m tcp -j DNAT --to-destination 10.0.0.2:80
+-A KUBE-SEP-C -p tcp -m tcp -j DNAT --to-destination 10.0.0.3:80
+COMMIT
+";
+
+    #[test]
+    fn shares_come_from_the_probability_chain() {
+        let dump = parse(NAT).unwrap();
+        let nat = dump.table("nat").unwrap();
+        let d = dispatch(nat, "KUBE-SVL-H");
+        let shares: Vec<f64> = d.endpoints.iter().map(|e| e.share).collect();
+        for share in &shares {
+            assert!((share - 1.0 / 3.0).abs() < 1e-4, "{shares:?}");
+        }
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(d.endpoints[2].address, "10.0.0.3:80");
+        assert_eq!(d.endpoints[0].probability.as_deref(), Some("0.33332999982"));
+        assert_eq!(d.endpoints[2].probability, None);
+    }
+
+    #[test]
+    fn reach_follows_jumps_not_comments() {
+        let dump = parse(NAT).unwrap();
+        let nat = dump.table("nat").unwrap();
+        assert_eq!(reach(nat, "KUBE-EXT-H"), vec!["KUBE-EXT-H", "KUBE-SVL-H"]);
+        assert!(reach(nat, "KUBE-NOPE").is_empty());
+        assert_eq!(Kind::of("KUBE-SVC-"), None);
+        assert_eq!(Kind::of("KUBE-MARK-MASQ"), None);
+        assert_eq!(Kind::of("KUBE-FW-X"), Some(Kind::Fw));
+    }
+}

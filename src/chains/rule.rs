@@ -1,0 +1,250 @@
+//! The options of one rule that kube-proxy's chains are read from, parsed
+//! position-independently.
+//!
+//! iptables-save reorders options (`-d … -p tcp -m comment --comment … -m
+//! tcp --dport 443`) while kube-proxy writes them in its own order, and
+//! `iptables -S` output matches iptables-save's (FORMATS.md B.5). So each
+//! option is recognised by name wherever it appears; unknown options and
+//! their values are skipped.
+
+use std::borrow::Cow;
+
+use std::iter::Peekable;
+
+use super::token::{Token, Tokens, tokens};
+
+/// An address option (`-s`/`-d`) with its negation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Addr<'a> {
+    /// `10.0.0.1/32` as written.
+    pub value: Cow<'a, str>,
+    /// `! -s …`.
+    pub negated: bool,
+}
+
+/// `-m recent` as kube-proxy uses it for session affinity
+/// (`pkg/proxy/iptables/proxier.go`: `--rcheck --seconds N --reap` in the
+/// service chain, `--set` in the endpoint chain).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Recent<'a> {
+    /// `--name` (the endpoint chain's name).
+    pub name: Option<Cow<'a, str>>,
+    /// `--rcheck`: the affinity lookup.
+    pub rcheck: bool,
+    /// `--set`: the affinity record.
+    pub set: bool,
+    /// `--seconds`: the affinity timeout.
+    pub seconds: Option<u32>,
+}
+
+/// The options of a rule that matter for reading kube-proxy's chains.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleSpec<'a> {
+    /// `-m comment --comment` (the first one).
+    pub comment: Option<Cow<'a, str>>,
+    /// `-s`.
+    pub source: Option<Addr<'a>>,
+    /// `-d`.
+    pub destination: Option<Addr<'a>>,
+    /// `-p`.
+    pub protocol: Option<Cow<'a, str>>,
+    /// `--dport`.
+    pub dport: Option<Cow<'a, str>>,
+    /// `-j` or `-g`.
+    pub target: Option<Cow<'a, str>>,
+    /// `-m statistic --mode random --probability P`.
+    pub probability: Option<f64>,
+    /// `-m recent`.
+    pub recent: Option<Recent<'a>>,
+    /// `--to-destination` of DNAT.
+    pub to_destination: Option<Cow<'a, str>>,
+    /// `--to-ports` of REDIRECT.
+    pub to_ports: Option<Cow<'a, str>>,
+    /// `--set-xmark`/`--set-mark`/`--or-mark` of MARK.
+    pub set_mark: Option<Cow<'a, str>>,
+    /// `--dst-type LOCAL` (not negated).
+    pub dst_local: bool,
+    /// `--src-type LOCAL` (not negated).
+    pub src_local: bool,
+    /// `--match-set NAME` (ipvs mode).
+    pub match_set: Option<Cow<'a, str>>,
+}
+
+/// The words of a rule with one word of look-ahead, and the negation
+/// state: `! --opt` negates the option after it, and old iptables also
+/// accepted `--opt ! value`.
+struct Cursor<'a> {
+    words: Peekable<Tokens<'a>>,
+    negated: bool,
+    /// A `!` met while looking for a value belongs to the next option.
+    carry: bool,
+}
+
+fn is_value(word: &Result<Token<'_>, &str>) -> bool {
+    matches!(word, Ok(t) if !t.is_option() && !t.is_bang())
+}
+
+impl<'a> Cursor<'a> {
+    /// The value of the option just read: the next word unless it is an
+    /// option.
+    fn value(&mut self) -> Option<Cow<'a, str>> {
+        if self
+            .words
+            .next_if(|w| matches!(w, Ok(t) if t.is_bang()))
+            .is_some()
+        {
+            match self.words.next_if(is_value) {
+                Some(Ok(t)) => {
+                    self.negated = true;
+                    return Some(t.text);
+                }
+                _ => {
+                    self.carry = true;
+                    return None;
+                }
+            }
+        }
+        match self.words.next_if(is_value) {
+            Some(Ok(t)) => Some(t.text),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> RuleSpec<'a> {
+    /// Parse the words after `-A CHAIN`. The parser has already checked the
+    /// quoting, so a tokenizing error here cannot happen; if it did, the
+    /// rest of the rule would be ignored.
+    pub fn parse(text: &'a str) -> RuleSpec<'a> {
+        let mut spec = RuleSpec::default();
+        let mut cur = Cursor {
+            words: tokens(text).peekable(),
+            negated: false,
+            carry: false,
+        };
+        while let Some(Ok(tok)) = cur.words.next() {
+            if tok.is_bang() {
+                cur.negated = true;
+                continue;
+            }
+            if tok.is_option() {
+                spec.option(&tok.text, &mut cur);
+            }
+            cur.negated = std::mem::take(&mut cur.carry);
+        }
+        spec
+    }
+
+    fn option(&mut self, name: &str, cur: &mut Cursor<'a>) {
+        match name {
+            "--comment" => {
+                let v = cur.value();
+                self.comment = self.comment.take().or(v);
+            }
+            "-s" | "--source" | "--src" => self.source = addr(cur.value(), cur.negated),
+            "-d" | "--destination" | "--dst" => self.destination = addr(cur.value(), cur.negated),
+            "-p" | "--protocol" => self.protocol = cur.value(),
+            "--dport" | "--destination-port" => self.dport = cur.value(),
+            "-j" | "--jump" | "-g" | "--goto" => self.target = cur.value(),
+            "--probability" => self.probability = cur.value().and_then(|p| p.parse().ok()),
+            "--to-destination" => self.to_destination = cur.value(),
+            "--to-ports" => self.to_ports = cur.value(),
+            "--set-xmark" | "--set-mark" | "--or-mark" => self.set_mark = cur.value(),
+            "--dst-type" => {
+                self.dst_local = cur.value().is_some_and(|t| t == "LOCAL") && !cur.negated
+            }
+            "--src-type" => {
+                self.src_local = cur.value().is_some_and(|t| t == "LOCAL") && !cur.negated
+            }
+            "--match-set" => self.match_set = cur.value(),
+            "--rcheck" => self.recent_mut().rcheck = true,
+            "--set" => self.recent_mut().set = true,
+            "--seconds" => {
+                let seconds = cur.value().and_then(|s| s.parse().ok());
+                self.recent_mut().seconds = seconds;
+            }
+            "--name" => {
+                let name = cur.value();
+                self.recent_mut().name = name;
+            }
+            // Every other option: skip its values (e.g. `-m tcp`,
+            // `--mask 255.255.255.255`), so they are never mistaken for
+            // the next option's.
+            _ => while cur.value().is_some() {},
+        }
+    }
+
+    fn recent_mut(&mut self) -> &mut Recent<'a> {
+        self.recent.get_or_insert_with(Recent::default)
+    }
+
+    /// The target as a plain string (`""` when the rule has none).
+    pub fn target(&self) -> &str {
+        self.target.as_deref().unwrap_or("")
+    }
+
+    /// The destination port as a number.
+    pub fn port(&self) -> Option<u16> {
+        self.dport.as_deref().and_then(|p| p.parse().ok())
+    }
+}
+
+fn addr(value: Option<Cow<'_, str>>, negated: bool) -> Option<Addr<'_>> {
+    value.map(|value| Addr { value, negated })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iptables_save_order_is_parsed() {
+        let spec = RuleSpec::parse(
+            r#"-d 10.100.0.10/32 -p udp -m comment --comment "kube-system/kube-dns:dns cluster IP" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU"#,
+        );
+        assert_eq!(spec.destination.as_ref().unwrap().value, "10.100.0.10/32");
+        assert_eq!(spec.protocol.as_deref(), Some("udp"));
+        assert_eq!(
+            spec.comment.as_deref(),
+            Some("kube-system/kube-dns:dns cluster IP")
+        );
+        assert_eq!(spec.port(), Some(53));
+        assert_eq!(spec.target(), "KUBE-SVC-TCOU7JCQXEZGVUNU");
+    }
+
+    #[test]
+    fn kube_proxy_order_gives_the_same_options() {
+        let a = RuleSpec::parse(
+            r#"-m comment --comment "ns/svc:p cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVC-X"#,
+        );
+        let b = RuleSpec::parse(
+            r#"-d 172.30.0.41 -p tcp -m comment --comment "ns/svc:p cluster IP" -m tcp --dport 80 -j KUBE-SVC-X"#,
+        );
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn negation_applies_to_the_next_option_only() {
+        let spec = RuleSpec::parse("! -s 10.244.0.0/16 -d 10.0.0.1/32 -j KUBE-MARK-MASQ");
+        assert!(spec.source.unwrap().negated);
+        assert!(!spec.destination.unwrap().negated);
+        let old = RuleSpec::parse("-s ! 10.244.0.0/16 -j X");
+        assert!(old.source.unwrap().negated);
+        let local = RuleSpec::parse("-m addrtype ! --dst-type LOCAL -j X");
+        assert!(!local.dst_local);
+    }
+
+    #[test]
+    fn affinity_and_statistic_options() {
+        let spec = RuleSpec::parse(
+            r#"-m comment --comment "default/kubernetes:https" -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-A --mask 255.255.255.255 --rsource -j KUBE-SEP-A"#,
+        );
+        let recent = spec.recent.unwrap();
+        assert!(recent.rcheck && !recent.set);
+        assert_eq!(recent.seconds, Some(10800));
+        assert_eq!(recent.name.as_deref(), Some("KUBE-SEP-A"));
+        let stat =
+            RuleSpec::parse("-m statistic --mode random --probability 0.14286000002 -j KUBE-SEP-V");
+        assert!((stat.probability.unwrap() - 0.14286).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,308 @@
+//! Service ports from kube-proxy's nat rules, for every iptables-mode era.
+//!
+//! The entry points are KUBE-SERVICES (one rule per cluster, external and
+//! load-balancer IP, comment `"<port name> cluster IP"` etc.) and
+//! KUBE-NODEPORTS (comment `<port name>`); from there only jumps are
+//! followed (see [`super::dispatch`]). Rules that jump elsewhere
+//! (KUBE-MARK-MASQ, the 1.1 inline `MARK --set-xmark 0x4d415351`,
+//! ipvs's ipset matches) are skipped, so the same walk reads 1.1, 1.2+,
+//! XLB and EXT/SVL/FW dumps (FORMATS.md B.3, B.5).
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::dispatch::{Kind, dispatch, reach};
+use super::model::{Era, Policy, ServicePort, ip_port};
+use super::parse::{Dump, Table};
+use super::portals;
+
+/// (port name, protocol): one service port.
+pub type Key = (String, String);
+
+/// Everything `chains` extracts from a dump.
+#[derive(Debug, Default)]
+pub struct Services {
+    /// Service ports sorted by name and protocol.
+    pub ports: Vec<ServicePort>,
+    /// The kube-proxy generation, when the nat table shows one.
+    pub era: Option<Era>,
+    /// Per-endpoint rules carry no comments (> 1000 endpoints).
+    pub large_cluster: bool,
+}
+
+/// How a KUBE-SERVICES rule reaches the service.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Cluster,
+    External,
+    LoadBalancer,
+}
+
+/// A service port while its entry rules are being collected.
+struct Pending<'a> {
+    port: ServicePort,
+    cluster: Option<&'a str>,
+    external: Vec<&'a str>,
+}
+
+/// Extract the service ports of a dump.
+pub fn extract(dump: &Dump<'_>) -> Services {
+    let Some(nat) = dump.table("nat") else {
+        return Services::default();
+    };
+    let mut builder = Builder {
+        nat,
+        pending: BTreeMap::new(),
+        by_chain: HashMap::new(),
+    };
+    builder.entries("KUBE-SERVICES", false);
+    builder.entries("KUBE-NODEPORTS", true);
+    let mut ports = finish_all(nat, builder.pending);
+    portals::userspace(nat, &mut ports);
+    if let Some(filter) = dump.tables.iter().find(|t| t.name == "filter") {
+        portals::rejects(filter, &mut ports);
+    }
+    Services {
+        ports: ports.into_values().collect(),
+        era: era(nat),
+        large_cluster: large_cluster(nat),
+    }
+}
+
+struct Builder<'t, 'a> {
+    nat: &'t Table<'a>,
+    pending: BTreeMap<Key, Pending<'a>>,
+    by_chain: HashMap<&'a str, Key>,
+}
+
+impl<'a> Builder<'_, 'a> {
+    /// Read the entry rules of KUBE-SERVICES, or of KUBE-NODEPORTS when
+    /// `node_ports`.
+    fn entries(&mut self, chain: &str, node_ports: bool) {
+        for rule in self.nat.rules_of(chain) {
+            let spec = rule.spec();
+            let target = spec.target();
+            if !Kind::of(target).is_some_and(|k| k != Kind::Sep) {
+                continue;
+            }
+            let Some(entry) = self.nat.chain(target).map(|c| c.name) else {
+                continue;
+            };
+            let (name, role) = match spec.comment.as_deref() {
+                Some(comment) => split_role(comment),
+                None => (self.name_of(entry), role_of(entry)),
+            };
+            let protocol = spec
+                .protocol
+                .as_deref()
+                .unwrap_or("tcp")
+                .to_ascii_lowercase();
+            let key = self.key_for(entry, name, protocol);
+            let pending = self.pending.entry(key.clone()).or_insert_with(|| Pending {
+                port: ServicePort::new(&key.0, &key.1),
+                cluster: None,
+                external: Vec::new(),
+            });
+            let addr = spec
+                .destination
+                .as_ref()
+                .map(|d| ip_port(&d.value, spec.port()));
+            match (node_ports, role, addr) {
+                (true, _, _) => {
+                    pending.port.node_port = spec.port();
+                    pending.external.push(entry);
+                }
+                (false, Role::Cluster, addr) => {
+                    pending.port.cluster_ip = pending.port.cluster_ip.take().or(addr);
+                    pending.cluster = Some(entry);
+                }
+                (false, role, Some(addr)) => {
+                    let list = match role {
+                        Role::LoadBalancer => &mut pending.port.load_balancer_ips,
+                        _ => &mut pending.port.external_ips,
+                    };
+                    if !list.contains(&addr) {
+                        list.push(addr);
+                    }
+                    pending.external.push(entry);
+                }
+                (false, _, None) => pending.external.push(entry),
+            }
+            self.by_chain.insert(entry, key);
+        }
+    }
+
+    /// The key of a rule: named by its comment, or, when comments are
+    /// missing, by the service already seen on the same chain.
+    fn key_for(&self, entry: &str, name: String, protocol: String) -> Key {
+        if name == entry
+            && let Some(key) = reach(self.nat, entry)
+                .iter()
+                .find_map(|c| self.by_chain.get(c))
+        {
+            return key.clone();
+        }
+        (name, protocol)
+    }
+
+    /// A service-port name for a rule without a comment: the first
+    /// comment on a chain it reaches, else the chain name itself.
+    fn name_of(&self, entry: &str) -> String {
+        reach(self.nat, entry)
+            .iter()
+            .flat_map(|c| self.nat.rules_of(c))
+            .find_map(|r| r.spec().comment.map(|c| split_role(&c).0))
+            .unwrap_or_else(|| entry.to_string())
+    }
+}
+
+/// `"ns/svc:port cluster IP"` → (`ns/svc:port`, Cluster); rule comments
+/// inside service chains (`"ns/svc:port -> 10.0.0.1:80"`) give the name too.
+fn split_role(comment: &str) -> (String, Role) {
+    for (suffix, role) in [
+        (" cluster IP", Role::Cluster),
+        (" external IP", Role::External),
+        (" loadbalancer IP", Role::LoadBalancer),
+    ] {
+        if let Some(name) = comment.strip_suffix(suffix) {
+            return (name.to_string(), role);
+        }
+    }
+    let name = comment.split(' ').next().unwrap_or(comment);
+    (name.to_string(), Role::Cluster)
+}
+
+fn role_of(entry: &str) -> Role {
+    match Kind::of(entry) {
+        Some(Kind::Svc | Kind::Svl) => Role::Cluster,
+        _ => Role::External,
+    }
+}
+
+/// [`finish`] every service port, spread over the CPUs: following the
+/// jumps of 10,000 services is most of the work on a big dump, and each
+/// service port is independent.
+fn finish_all<'a>(
+    nat: &Table<'a>,
+    pending: BTreeMap<Key, Pending<'a>>,
+) -> BTreeMap<Key, ServicePort> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut batches: Vec<Vec<(Key, Pending<'a>)>> = Vec::new();
+    let size = pending.len().div_ceil(workers).max(64);
+    for item in pending {
+        match batches.last_mut() {
+            Some(batch) if batch.len() < size => batch.push(item),
+            _ => batches.push(vec![item]),
+        }
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = batches
+            .into_iter()
+            .map(|batch| {
+                scope.spawn(move || {
+                    batch
+                        .into_iter()
+                        .map(|(key, p)| (key, finish(nat, p)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A worker's panic is a bug: re-raise it rather than drop its
+            // services from the report.
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Resolve a service port's endpoints and traffic policies.
+fn finish(nat: &Table<'_>, pending: Pending<'_>) -> ServicePort {
+    let mut port = pending.port;
+    if let Some(cluster) = pending.cluster {
+        let d = dispatch(nat, cluster);
+        port.endpoints = d.endpoints;
+        port.affinity = d
+            .affinity
+            .map(|timeout_seconds| super::model::Affinity { timeout_seconds });
+        port.chain = Some(cluster.to_string());
+        if Kind::of(cluster) == Some(Kind::Svl) {
+            port.internal_policy = Policy::Local;
+        }
+    }
+    for entry in pending.external {
+        for chain in reach(nat, entry) {
+            match Kind::of(chain) {
+                Some(Kind::Svl | Kind::Xlb) => {
+                    port.external_policy = Policy::Local;
+                    if port.chain.as_deref() != Some(chain) && port.local_endpoints.is_none() {
+                        port.local_endpoints = Some(dispatch(nat, chain).endpoints);
+                    }
+                }
+                Some(Kind::Svc) if port.chain.is_none() => {
+                    let d = dispatch(nat, chain);
+                    port.endpoints = d.endpoints;
+                    port.chain = Some(chain.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    port.no_endpoints = port.endpoints.is_empty();
+    port.no_local_endpoints = port.local_endpoints.as_ref().is_some_and(Vec::is_empty);
+    port
+}
+
+/// The kube-proxy generation of a dump's nat table, if it has one.
+pub fn era_of(dump: &Dump<'_>) -> Option<Era> {
+    dump.table("nat").and_then(era)
+}
+
+/// The kube-proxy generation from chain names and rule shapes.
+fn era(nat: &Table<'_>) -> Option<Era> {
+    let has = |prefix: &str| nat.chains.iter().any(|c| c.name.starts_with(prefix));
+    let svc_comment_arrow = nat
+        .chains
+        .iter()
+        .filter(|c| Kind::of(c.name) == Some(Kind::Svc))
+        .filter_map(|c| nat.rules(c).last())
+        .any(|r| r.body.contains(" -> "));
+    if has("KUBE-EXT-") || has("KUBE-SVL-") || svc_comment_arrow {
+        return Some(Era::IptablesExt);
+    }
+    if has("KUBE-XLB-") {
+        return Some(Era::IptablesXlb);
+    }
+    if has("KUBE-SVC-") {
+        // 1.1 set the masquerade mark inline; KUBE-MARK-MASQ came with 1.2.
+        let inline_mark = || {
+            nat.chains
+                .iter()
+                .flat_map(|c| nat.rules(c))
+                .any(|r| r.body.contains("0x4d415351"))
+        };
+        return Some(if !has("KUBE-MARK-MASQ") && inline_mark() {
+            Era::Iptables11
+        } else {
+            Era::Iptables
+        });
+    }
+    if has("KUBE-PORTALS-") {
+        return Some(Era::Userspace);
+    }
+    let ipvs = nat
+        .rules_of("KUBE-SERVICES")
+        .iter()
+        .any(|r| r.body.contains("--match-set KUBE-"));
+    ipvs.then_some(Era::Ipvs)
+}
+
+/// Large-cluster mode: endpoint chains written without comments.
+fn large_cluster(nat: &Table<'_>) -> bool {
+    nat.chains
+        .iter()
+        .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
+        .filter_map(|c| nat.rules(c).first())
+        .any(|r| !r.body.contains("--comment"))
+}
