@@ -16,12 +16,12 @@ set -eu
 services=${1:-10000}
 endpoints=${2:-5}
 cd "$(dirname "$0")/.."
-cargo build --release --bins >&2
+cargo build --release --bin k8snet --example gen-kube-nat >&2
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-"$bin/k8snet-gen-nat" "$services" "$endpoints" > "$work/nat.rules"
+"$bin/examples/gen-kube-nat" "$services" "$endpoints" > "$work/nat.rules"
 
 # shellcheck disable=SC2016 # expanded by the inner shell
 unshare --net --mount --fork sh -euc '

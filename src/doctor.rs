@@ -81,6 +81,14 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
     if selection.runs_area("dataplane", &["dataplane.vtep", "dataplane.extra"]) {
         checks.extend(dataplane_checks(ctx, args, snapshot.as_ref()));
     }
+    if selection.runs_area(
+        "proxy",
+        &["proxy.mode", "proxy.iptables-backends", "proxy.services"],
+    ) {
+        ctx.progress.show("reading kube-proxy's rules");
+        checks.extend(crate::proxy::doctor_checks(ctx));
+        checks.extend(crate::chains::doctor_checks(ctx));
+    }
     if selection.runs_area("cpu", &["cpu.steal"]) {
         checks.extend(crate::steal::doctor_checks(
             ctx,

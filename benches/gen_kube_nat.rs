@@ -11,7 +11,7 @@
 //! service-port name, not kube-proxy's SHA-256 (k8snet treats them as
 //! opaque labels, so the parser does the same work).
 //!
-//! Usage: `k8snet-gen-nat SERVICES ENDPOINTS > nat.rules`
+//! Usage: `gen-kube-nat SERVICES ENDPOINTS > nat.rules`
 
 use std::io::{self, BufWriter, Write};
 
@@ -178,7 +178,7 @@ fn main() -> io::Result<()> {
         [s, e] if *s > 0 && *e > 0 => (*s, *e),
         _ => {
             let mut err = io::stderr();
-            writeln!(err, "usage: k8snet-gen-nat SERVICES ENDPOINTS > nat.rules")?;
+            writeln!(err, "usage: gen-kube-nat SERVICES ENDPOINTS > nat.rules")?;
             std::process::exit(2);
         }
     };
