@@ -13,6 +13,7 @@ mod chains;
 mod dataplane;
 mod deploy;
 mod doctor;
+mod doctor_node;
 mod etcd;
 mod general;
 mod proxy;
