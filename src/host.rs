@@ -149,7 +149,7 @@ impl Host {
     /// Read a whole text file.
     pub fn read(&self, node_path: &str) -> Result<String, HostError> {
         let path = self.path(node_path);
-        fs::read_to_string(&path).map_err(|e| HostError::from_io(path, e))
+        read_text(&path).map_err(|e| HostError::from_io(path, e))
     }
 
     /// Read a file if it exists; `Ok(None)` when it does not.
@@ -187,13 +187,6 @@ impl Host {
         fs::read_link(&path)
             .map(|target| target.to_string_lossy().into_owned())
             .map_err(|e| HostError::from_io(path, e))
-    }
-
-    /// The canonical node path of a file, for telling links apart from
-    /// copies (Debian's /etc/sysctl.d/99-sysctl.conf -> ../sysctl.conf).
-    pub fn canonical(&self, node_path: &str) -> Result<PathBuf, HostError> {
-        let path = self.path(node_path);
-        fs::canonicalize(&path).map_err(|e| HostError::from_io(path, e))
     }
 
     /// Names of the entries of a directory, sorted; `Ok(vec![])` when the
@@ -288,6 +281,19 @@ impl Host {
             Err(fs::TryLockError::Error(e)) => Err(HostError::from_io(path, e)),
         }
     }
+}
+
+/// /proc and /sys files report a size of 0, so `fs::read_to_string` starts
+/// with a tiny buffer and doubles it read by read; one page covers nearly
+/// every such file in a single read(2).
+fn read_text(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut file = File::open(path)?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let capacity = usize::try_from(size).unwrap_or(0).max(4096);
+    let mut bytes = Vec::with_capacity(capacity + 1);
+    file.read_to_end(&mut bytes)?;
+    String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
 /// Read a file the user named on the command line (a profile, a dump):

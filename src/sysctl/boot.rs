@@ -103,6 +103,32 @@ fn normalize_key(key: &str) -> String {
     }
 }
 
+/// Whether the node path `file` is a symbolic link to the node path
+/// `target` (relative links resolved against the link's directory, as
+/// Debian's `99-sysctl.conf -> ../sysctl.conf`). One readlink(2) per file,
+/// instead of canonicalising every path component.
+fn links_to(host: &Host, file: &str, target: &str) -> bool {
+    let Ok(link) = host.read_link(file) else {
+        return false;
+    };
+    let base = if link.starts_with('/') {
+        ""
+    } else {
+        file.rsplit_once('/').map_or("", |(dir, _)| dir)
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in base.split('/').chain(link.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/")) == target
+}
+
 /// Everything boot will apply, in order.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct BootConfig {
@@ -138,9 +164,7 @@ impl BootConfig {
         chosen.sort();
         let mut paths: Vec<String> = chosen.into_iter().map(|(_, path)| path).collect();
         let sysctl_conf = "/etc/sysctl.conf";
-        let canonical = host.canonical(sysctl_conf).ok();
-        let already =
-            canonical.is_some() && paths.iter().any(|p| host.canonical(p).ok() == canonical);
+        let already = paths.iter().any(|p| links_to(host, p, sysctl_conf));
         if host.exists(sysctl_conf) && !already {
             paths.push(sysctl_conf.to_string());
         }
@@ -192,6 +216,25 @@ mod tests {
         );
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].line, 8);
+    }
+
+    #[test]
+    fn debian_sysctl_conf_link_counts_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let etc = dir.path().join("etc");
+        std::fs::create_dir_all(etc.join("sysctl.d")).expect("mkdir");
+        #[allow(clippy::disallowed_methods)]
+        std::fs::write(etc.join("sysctl.conf"), "net.ipv4.ip_forward = 1\n").expect("write");
+        std::os::unix::fs::symlink("../sysctl.conf", etc.join("sysctl.d/99-sysctl.conf"))
+            .expect("link");
+        let host = Host::new(
+            dir.path(),
+            crate::exec::Exec::with_search_path(""),
+            Box::new(crate::clock::SystemClock),
+        );
+        let config = BootConfig::load(&host);
+        assert_eq!(config.files, vec!["/etc/sysctl.d/99-sysctl.conf"]);
+        assert_eq!(config.assignments.len(), 1);
     }
 
     #[test]
