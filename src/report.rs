@@ -5,6 +5,8 @@
 //! Nothing here knows about terminals or colors.
 
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::value::RawValue;
 
 /// Bumped when a field of the JSON/YAML output changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -213,27 +215,54 @@ pub struct Summary {
 }
 
 /// The result of one command.
-#[derive(Serialize, Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Report {
     /// See [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// The command that produced it (`doctor`, `etcd leases`).
     pub command: String,
     /// Typed payload for machines (leases, services, samples), flattened
-    /// into the top level of JSON and YAML.
-    #[serde(flatten)]
-    pub data: serde_json::Map<String, serde_json::Value>,
+    /// into the top level of JSON and YAML. Kept as compact JSON text, not a
+    /// `serde_json::Value` tree: a tree of 50,000 endpoints costs more
+    /// memory than the dump they came from, while the text is streamed
+    /// into the output format when the report is rendered.
+    pub data: Vec<(String, Box<RawValue>)>,
     /// Human listings, shown only by the table renderer.
-    #[serde(skip)]
     pub tables: Vec<Table>,
-    /// Free-form notes for people (where data came from, caveats); shown by
-    /// the table renderer on stderr-free stdout and kept in JSON.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Free-form notes for people (where data came from, caveats).
     pub notes: Vec<String>,
     /// Findings.
     pub checks: Vec<Check>,
     /// Counts per status; filled by [`Report::finish`].
     pub summary: Summary,
+}
+
+impl Serialize for Report {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("schema_version", &self.schema_version)?;
+        map.serialize_entry("command", &self.command)?;
+        for (key, raw) in &self.data {
+            map.serialize_entry(key, &Transcoded(raw))?;
+        }
+        if !self.notes.is_empty() {
+            map.serialize_entry("notes", &self.notes)?;
+        }
+        map.serialize_entry("checks", &self.checks)?;
+        map.serialize_entry("summary", &self.summary)?;
+        map.end()
+    }
+}
+
+/// Stored JSON text re-emitted event by event into any serializer (pretty
+/// JSON, YAML), so nothing is rebuilt in memory.
+struct Transcoded<'a>(&'a RawValue);
+
+impl Serialize for Transcoded<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut reader = serde_json::Deserializer::from_str(self.0.get());
+        serde_transcode::transcode(&mut reader, serializer)
+    }
 }
 
 /// What the process exit code should say.
@@ -274,7 +303,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             command: command.into(),
-            data: serde_json::Map::new(),
+            data: Vec::new(),
             tables: Vec::new(),
             notes: Vec::new(),
             checks: Vec::new(),
@@ -286,9 +315,11 @@ impl Report {
     /// plain-data types cannot fail; if it ever did, the key holds the
     /// error text rather than aborting the report.
     pub fn with_data(mut self, key: &str, value: &impl Serialize) -> Self {
-        let json = serde_json::to_value(value)
-            .unwrap_or_else(|e| serde_json::Value::String(format!("unserializable: {e}")));
-        self.data.insert(key.to_string(), json);
+        let raw = serde_json::value::to_raw_value(value).unwrap_or_else(|e| {
+            let text = serde_json::Value::String(format!("unserializable: {e}"));
+            serde_json::value::to_raw_value(&text).unwrap_or_default()
+        });
+        self.data.push((key.to_string(), raw));
         self
     }
 
