@@ -222,11 +222,11 @@ pub struct Report {
     /// The command that produced it (`doctor`, `etcd leases`).
     pub command: String,
     /// Typed payload for machines (leases, services, samples), flattened
-    /// into the top level of JSON and YAML. Kept as compact JSON text, not a
+    /// into the top level of JSON and YAML. Kept as pretty JSON text, not a
     /// `serde_json::Value` tree: a tree of 50,000 endpoints costs more
-    /// memory than the dump they came from, while the text is streamed
-    /// into the output format when the report is rendered.
-    pub data: Vec<(String, Box<RawValue>)>,
+    /// memory than the dump they came from, while the text is copied into
+    /// JSON output as it is and streamed into YAML.
+    pub data: Vec<(String, String)>,
     /// Human listings, shown only by the table renderer.
     pub tables: Vec<Table>,
     /// Free-form notes for people (where data came from, caveats).
@@ -254,13 +254,13 @@ impl Serialize for Report {
     }
 }
 
-/// Stored JSON text re-emitted event by event into any serializer (pretty
-/// JSON, YAML), so nothing is rebuilt in memory.
-struct Transcoded<'a>(&'a RawValue);
+/// Stored JSON text re-emitted event by event into another serializer
+/// (YAML), so nothing is rebuilt in memory.
+struct Transcoded<'a>(&'a str);
 
 impl Serialize for Transcoded<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut reader = serde_json::Deserializer::from_str(self.0.get());
+        let mut reader = serde_json::Deserializer::from_str(self.0);
         serde_transcode::transcode(&mut reader, serializer)
     }
 }
@@ -315,11 +315,10 @@ impl Report {
     /// plain-data types cannot fail; if it ever did, the key holds the
     /// error text rather than aborting the report.
     pub fn with_data(mut self, key: &str, value: &impl Serialize) -> Self {
-        let raw = serde_json::value::to_raw_value(value).unwrap_or_else(|e| {
-            let text = serde_json::Value::String(format!("unserializable: {e}"));
-            serde_json::value::to_raw_value(&text).unwrap_or_default()
+        let json = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
+            serde_json::Value::String(format!("unserializable: {e}")).to_string()
         });
-        self.data.push((key.to_string(), raw));
+        self.data.push((key.to_string(), json));
         self
     }
 

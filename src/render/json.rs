@@ -1,19 +1,68 @@
-//! JSON: the report model as is, pretty-printed, newline-terminated.
+//! JSON: the report model, pretty-printed, newline-terminated.
+//!
+//! The top-level object is written here so that the stored payloads, which
+//! are already pretty JSON text, are copied rather than parsed again: each
+//! is shifted one level in by indenting its lines (a raw newline only
+//! occurs between tokens; newlines inside strings are escaped).
 
 use std::io::{self, Write};
+
+use serde::Serialize;
 
 use crate::report::Report;
 
 /// Write `report` as pretty JSON.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
+    out.write_all(b"{\n")?;
+    member(
+        out,
+        "schema_version",
+        &to_pretty(&report.schema_version)?,
+        false,
+    )?;
+    member(out, "command", &to_pretty(&report.command)?, false)?;
+    for (key, json) in &report.data {
+        member(out, key, json, false)?;
+    }
+    if !report.notes.is_empty() {
+        member(out, "notes", &to_pretty(&report.notes)?, false)?;
+    }
+    member(out, "checks", &to_pretty(&report.checks)?, false)?;
+    member(out, "summary", &to_pretty(&report.summary)?, true)?;
+    out.write_all(b"}\n")
+}
+
+fn to_pretty(value: &impl Serialize) -> io::Result<String> {
+    serde_json::to_string_pretty(value).map_err(io::Error::other)
+}
+
+fn member(out: &mut dyn Write, key: &str, json: &str, last: bool) -> io::Result<()> {
+    out.write_all(b"  ")?;
+    out.write_all(to_pretty(&key)?.as_bytes())?;
+    out.write_all(b": ")?;
+    let mut lines = json.split('\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first.as_bytes())?;
+    }
+    for line in lines {
+        out.write_all(b"\n  ")?;
+        out.write_all(line.as_bytes())?;
+    }
+    out.write_all(if last { b"\n" } else { b",\n" })
 }
 
 #[cfg(test)]
 mod tests {
     use crate::render::Format;
     use crate::render::tests::render;
+
+    #[test]
+    fn matches_serde_json_pretty_printing_of_the_model() {
+        let ours = render(Format::Json);
+        let model = serde_json::to_string_pretty(&crate::report::tests::sample_report())
+            .expect("serialize");
+        assert_eq!(ours, model + "\n");
+    }
 
     #[test]
     fn carries_schema_data_checks_and_summary() {
