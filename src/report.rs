@@ -6,7 +6,6 @@
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use serde_json::value::RawValue;
 
 /// Bumped when a field of the JSON/YAML output changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
