@@ -284,6 +284,20 @@ fn a_healthy_node_passes_and_each_broken_thing_turns_its_check() {
     );
     node.ns.sh("echo 1 > /proc/sys/net/ipv4/ip_forward");
 
+    // The FDB entry for the node in etcd's lease 10.244.2.0/24 is gone.
+    node.ns.sh(&format!(
+        "bridge fdb del {PEER_MAC} dev flannel.1 dst 192.168.77.2"
+    ));
+    let (exit, report) = node.doctor_with_etcd();
+    assert_eq!(exit, Some(1));
+    assert_eq!(
+        with_status(&report, "fail"),
+        set(&[("dataplane.10.244.2.0-24", "dataplane-missing")])
+    );
+    node.ns.sh(&format!(
+        "bridge fdb append {PEER_MAC} dev flannel.1 dst 192.168.77.2 self permanent"
+    ));
+
     // A udp backend in etcd's config: the config warns, and everything that
     // disagrees with it now says so.
     node.put_config(r#"{"Network":"10.244.0.0/16","Backend":{"Type":"udp"}}"#);
