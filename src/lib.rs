@@ -114,6 +114,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
     Ok(report.outcome(global.fail_on))
 }
 
+/// A file under tests/fixtures/, for unit tests that parse real captures.
+#[cfg(test)]
+pub(crate) fn fixture_text(rel: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    host::read_user_file(&path).unwrap_or_else(|e| panic!("fixture {rel}: {e}"))
+}
+
 /// `--junit-file`: a file the user named on the command line, so it is
 /// written where they said, not under --host-root.
 fn write_junit_file(report: &Report, path: &Path) -> anyhow::Result<()> {

@@ -161,6 +161,20 @@ impl Node {
             .expect("put config");
     }
 
+    /// Load rules with `program` (iptables-restore or a variant) inside.
+    fn restore(&self, program: &str, args: &[&str], rules: &str) {
+        let mut child = self
+            .ns
+            .command(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("restore runs");
+        std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), rules.as_bytes())
+            .expect("rules written");
+        assert!(child.wait().expect("restore").success(), "{program} failed");
+    }
+
     fn doctor(&self, extra: &[&str]) -> (Option<i32>, Value) {
         let mut args = vec![
             "doctor",
@@ -235,15 +249,7 @@ fn a_healthy_node_passes_and_each_broken_thing_turns_its_check() {
     node.put_config(r#"{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}"#);
     node.put_lease("10.244.1.0-24", &lease("192.168.77.1", &node.mac));
     node.put_lease("10.244.2.0-24", &lease("192.168.77.2", PEER_MAC));
-    let mut restore = node.ns.command("iptables-restore");
-    restore.stdin(Stdio::piped());
-    let mut child = restore.spawn().expect("iptables-restore");
-    std::io::Write::write_all(
-        &mut child.stdin.take().expect("stdin"),
-        KUBE_RULES.as_bytes(),
-    )
-    .expect("rules");
-    assert!(child.wait().expect("restore").success());
+    node.restore("iptables-restore", &[], KUBE_RULES);
 
     // Healthy: nothing fails, and the only warning is that this is not the
     // host's initial network namespace (true: it is the test's).
@@ -333,15 +339,7 @@ fn a_healthy_node_passes_and_each_broken_thing_turns_its_check() {
 
     // A service without endpoints warns (an application problem, not the
     // node's), so it fails the run only with --fail-on warn.
-    let mut restore = node.ns.command("iptables-restore");
-    restore.arg("--noflush").stdin(Stdio::piped());
-    let mut child = restore.spawn().expect("iptables-restore");
-    std::io::Write::write_all(
-        &mut child.stdin.take().expect("stdin"),
-        NO_ENDPOINTS.as_bytes(),
-    )
-    .expect("rules");
-    assert!(child.wait().expect("restore").success());
+    node.restore("iptables-restore", &["--noflush"], NO_ENDPOINTS);
     let (exit, report) = node.doctor(&[
         "--endpoints",
         ETCD_URL,
@@ -358,15 +356,7 @@ fn a_healthy_node_passes_and_each_broken_thing_turns_its_check() {
     assert_eq!(with_status(&report, "fail"), set(&[]));
 
     // KUBE rules in both iptables variants.
-    let mut restore = node.ns.command("iptables-legacy-restore");
-    restore.stdin(Stdio::piped());
-    let mut child = restore.spawn().expect("iptables-legacy-restore");
-    std::io::Write::write_all(
-        &mut child.stdin.take().expect("stdin"),
-        KUBE_RULES.as_bytes(),
-    )
-    .expect("rules");
-    assert!(child.wait().expect("restore").success());
+    node.restore("iptables-legacy-restore", &[], KUBE_RULES);
     let (exit, report) = node.doctor_with_etcd();
     assert_eq!(exit, Some(1));
     assert_eq!(

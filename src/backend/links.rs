@@ -262,12 +262,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<Link> {
-        let path = format!(
-            "{}/tests/fixtures/iplink/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = crate::host::read_user_file(std::path::Path::new(&path)).expect("fixture");
-        parse_ip_json(&text).expect("parses")
+        parse_ip_json(&crate::fixture_text(&format!("iplink/{name}"))).expect("parses")
     }
 
     fn find<'a>(links: &'a [Link], name: &str) -> &'a Link {

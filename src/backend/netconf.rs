@@ -164,12 +164,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> NetConf {
-        let path = format!(
-            "{}/tests/fixtures/flannel/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        let text = crate::host::read_user_file(std::path::Path::new(&path)).expect("fixture");
-        parse(&text).expect("parses")
+        parse(&crate::fixture_text(&format!("flannel/{name}"))).expect("parses")
     }
 
     #[test]

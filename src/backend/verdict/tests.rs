@@ -6,8 +6,7 @@ use super::*;
 use crate::backend::{judge, links, netconf, subnet_env};
 
 fn text(rel: &str) -> String {
-    let path = format!("{}/tests/fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
-    crate::host::read_user_file(std::path::Path::new(&path)).expect("fixture")
+    crate::fixture_text(rel)
 }
 
 fn evidence(iplink: &str, keep: &[&str]) -> Evidence {
