@@ -49,7 +49,7 @@ COMMIT
 struct Node {
     ns: Netns,
     etcd: Child,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
     mac: String,
 }
 
@@ -84,7 +84,7 @@ impl Node {
         let etcd = ns
             .command("etcd")
             .args(["--enable-v2=true", "--data-dir"])
-            .arg(data.path())
+            .arg(data.path().join("data"))
             .args([
                 "--listen-client-urls",
                 ETCD_URL,
@@ -98,30 +98,43 @@ impl Node {
                 "default=http://127.0.0.1:23800",
             ])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(data.path().join("etcd.log")).map_err(|e| e.to_string())?)
             .spawn()
             .map_err(|e| format!("cannot start etcd: {e}"))?;
         let node = Node {
             ns,
             etcd,
-            _data: data,
+            data,
             mac,
         };
         node.wait_for_etcd()?;
         Ok(node)
     }
 
+    /// etcd under a loaded CI machine can take a while; give it 60 s and
+    /// show its log when it never answers.
     fn wait_for_etcd(&self) -> Result<(), String> {
-        for _ in 0..100 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            // `endpoint health` exits 0 only when a proposal was committed (it
+            // prints its verdict on stderr in etcdctl 3.4).
             let healthy = self
-                .etcdctl(&["endpoint", "health"])
-                .is_ok_and(|out| out.contains("is healthy"));
+                .etcdctl(&[
+                    "--dial-timeout=1s",
+                    "--command-timeout=2s",
+                    "endpoint",
+                    "health",
+                ])
+                .is_ok();
             if healthy {
                 return Ok(());
             }
-            std::thread::sleep(std::time::Duration::from_millis(100));
+            std::thread::sleep(std::time::Duration::from_millis(200));
         }
-        Err("etcd did not become healthy inside the namespace".into())
+        let log = std::fs::read_to_string(self.data.path().join("etcd.log")).unwrap_or_default();
+        Err(format!(
+            "etcd did not become healthy inside the namespace:\n{log}"
+        ))
     }
 
     fn etcdctl(&self, args: &[&str]) -> Result<String, String> {
