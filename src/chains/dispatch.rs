@@ -89,18 +89,11 @@ pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
         out.endpoints.push(Endpoint {
             address: endpoint_address(table, target),
             share,
-            probability: probability.and_then(|_| printed_probability(rule.body)),
+            probability: probability.and(spec.probability_text.as_deref().map(str::to_string)),
             chain: target.to_string(),
         });
     }
     out
-}
-
-/// The probability exactly as printed, for people comparing with the dump.
-fn printed_probability(body: &str) -> Option<String> {
-    let mut words = body.split_whitespace();
-    words.find(|w| *w == "--probability")?;
-    words.next().map(str::to_string)
 }
 
 /// `ip:port` of the DNAT rule in a KUBE-SEP chain (`?` when the chain is
@@ -108,13 +101,18 @@ fn printed_probability(body: &str) -> Option<String> {
 fn endpoint_address(table: &Table<'_>, sep: &str) -> String {
     // kube-proxy writes the DNAT rule last (after the hairpin masquerade
     // rule), so searching from the end parses one rule per endpoint.
-    table
+    let dnat = table
         .rules_of(sep)
         .iter()
         .rev()
-        .find_map(|r| r.spec().to_destination.map(|d| d.into_owned()))
-        .map(|d| d.strip_prefix(':').map(|p| format!("?:{p}")).unwrap_or(d))
-        .unwrap_or_else(|| "?".to_string())
+        .find_map(|r| r.spec().to_destination);
+    match dnat.as_deref() {
+        Some(d) => match d.strip_prefix(':') {
+            Some(port) => format!("?:{port}"),
+            None => d.to_string(),
+        },
+        None => "?".to_string(),
+    }
 }
 
 /// The per-service chains reachable from `entry` (itself included), in
