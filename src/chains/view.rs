@@ -83,12 +83,8 @@ impl Extracted {
 /// Build the report of `k8snet chains`.
 pub fn report(found: Extracted, filter: Option<&str>) -> Report {
     let mut report = Report::new("chains");
-    let ports: Vec<&ServicePort> = found
-        .services
-        .ports
-        .iter()
-        .filter(|p| filter.is_none_or(|f| p.name.matches(f)))
-        .collect();
+    let wanted = |p: &ServicePort| filter.is_none_or(|f| p.name.matches(f));
+    let ports: Vec<&ServicePort> = found.services.ports.iter().filter(|p| wanted(p)).collect();
     report.tables.push(table(&ports));
     report.notes = notes(&found);
     if let Some(f) = filter.filter(|_| ports.is_empty()) {
@@ -104,14 +100,32 @@ pub fn report(found: Extracted, filter: Option<&str>) -> Report {
         ));
     }
     report.checks.push(check(&found));
-    report
+    let mut report = report
         .with_data("source", &found.origin)
         .with_data("backend", &found.backend)
         .with_data("era", &found.services.era)
         .with_data("large_cluster", &found.services.large_cluster)
         .with_data("rules", &found.rules)
-        .with_data("other_backends", &found.others)
-        .with_data("services", &ports)
+        .with_data("other_backends", &found.others);
+    // The service ports are the bulk of the payload (10,000 on a big
+    // cluster, and their JSON tree is several times their size): each one
+    // becomes JSON and is freed at once, so the typed list and its JSON
+    // never both exist in full. `with_data` would take the finished list
+    // and copy it instead.
+    let services = found
+        .services
+        .ports
+        .into_iter()
+        .filter(|p| wanted(p))
+        .map(|p| {
+            serde_json::to_value(&p)
+                .unwrap_or_else(|e| serde_json::Value::String(format!("unserializable: {e}")))
+        })
+        .collect();
+    report
+        .data
+        .insert("services".into(), serde_json::Value::Array(services));
+    report
 }
 
 fn notes(found: &Extracted) -> Vec<String> {
