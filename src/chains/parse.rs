@@ -162,6 +162,11 @@ impl<'a> Table<'a> {
         self.index.get(name).and_then(|&i| self.chains.get(i))
     }
 
+    /// Where the chain called `name` is in [`Table::chains`].
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
     /// Number of rules in the table.
     pub fn rule_count(&self) -> usize {
         self.rules.len()

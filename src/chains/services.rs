@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, BuildHasherDefault};
 
-use super::dispatch::{Kind, dispatch, reach};
+use super::dispatch::{Addresses, Kind, dispatch, reach};
 use super::model::{Era, Policy, ServicePort, ip_port};
 use super::parse::{ChainHasher, ChainMap, Dump, Table};
 use super::portals;
@@ -200,6 +200,8 @@ fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
             .map_or(1, |n| n.get())
             .min(8)
     };
+    let addresses = Addresses::of(nat);
+    let addresses = &addresses;
     let build = move |part: usize| {
         let mut builder = Builder {
             nat,
@@ -212,7 +214,7 @@ fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
         builder
             .pending
             .into_iter()
-            .map(|(key, p)| (key, finish(nat, p)))
+            .map(|(key, p)| (key, finish(nat, addresses, p)))
             .collect::<Vec<_>>()
     };
     if parts == 1 {
@@ -232,10 +234,10 @@ fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
 }
 
 /// Resolve a service port's endpoints and traffic policies.
-fn finish(nat: &Table<'_>, pending: Pending<'_>) -> ServicePort {
+fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> ServicePort {
     let mut port = pending.port;
     if let Some(cluster) = pending.cluster {
-        let d = dispatch(nat, cluster);
+        let d = dispatch(nat, addresses, cluster);
         port.endpoints = d.endpoints;
         port.affinity = d
             .affinity
@@ -251,11 +253,11 @@ fn finish(nat: &Table<'_>, pending: Pending<'_>) -> ServicePort {
                 Some(Kind::Svl | Kind::Xlb) => {
                     port.external_policy = Policy::Local;
                     if port.chain.as_deref() != Some(chain) && port.local_endpoints.is_none() {
-                        port.local_endpoints = Some(dispatch(nat, chain).endpoints);
+                        port.local_endpoints = Some(dispatch(nat, addresses, chain).endpoints);
                     }
                 }
                 Some(Kind::Svc) if port.chain.is_none() => {
-                    let d = dispatch(nat, chain);
+                    let d = dispatch(nat, addresses, chain);
                     port.endpoints = d.endpoints;
                     port.chain = Some(chain.to_string());
                 }
