@@ -6,8 +6,10 @@
 //! mode" (> 1000 endpoints) KUBE-SVC/KUBE-SEP rules carry no comment
 //! (`largeClusterEndpointsThreshold`, FORMATS.md B.5).
 
+use std::borrow::Cow;
+
 use super::model::Endpoint;
-use super::parse::Table;
+use super::parse::{Chain, Table};
 
 /// The kinds of per-service chain, by name prefix (FORMATS.md B.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +48,67 @@ impl Kind {
     }
 }
 
+/// The DNAT address of every KUBE-SEP chain of a table, by chain
+/// position, read in one pass in table order. Looked up while following
+/// each service, the rules of 50,000 endpoint chains were read in random
+/// order and the cache misses were most of that time; in table order they
+/// stream.
+pub struct Addresses<'a> {
+    by_chain: Vec<Option<Cow<'a, str>>>,
+}
+
+impl<'a> Addresses<'a> {
+    /// Read the endpoint chains of `table`, half of them on another
+    /// thread when there are many.
+    pub fn of(table: &Table<'a>) -> Self {
+        let chains = table.chains.as_slice();
+        if chains.len() < 4096 {
+            return Addresses {
+                by_chain: sweep(table, chains),
+            };
+        }
+        let (first, second) = chains.split_at(chains.len() / 2);
+        let mut by_chain = std::thread::scope(|scope| {
+            let other = scope.spawn(|| sweep(table, second));
+            let mut by_chain = sweep(table, first);
+            // A panic in the thread is a bug: re-raise it.
+            by_chain.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+            by_chain
+        });
+        by_chain.shrink_to_fit();
+        Addresses { by_chain }
+    }
+
+    /// The DNAT address of the chain called `sep`.
+    fn of_chain(&self, table: &Table<'_>, sep: &str) -> Option<&str> {
+        let position = table.position(sep)?;
+        self.by_chain.get(position)?.as_deref()
+    }
+}
+
+/// The DNAT target of each KUBE-SEP chain in `chains`; kube-proxy writes
+/// the DNAT rule last (after the hairpin masquerade rule), so searching
+/// from the end parses one rule per endpoint.
+fn sweep<'a>(table: &Table<'a>, chains: &[Chain<'a>]) -> Vec<Option<Cow<'a, str>>> {
+    chains
+        .iter()
+        .map(|chain| {
+            if Kind::of(chain.name) != Some(Kind::Sep) {
+                return None;
+            }
+            table
+                .rules(chain)
+                .iter()
+                .rev()
+                .find_map(|r| r.spec().to_destination)
+        })
+        .collect()
+}
+
 /// What a dispatching chain (SVC/SVL/XLB) sends traffic to.
 #[derive(Debug, Default, PartialEq)]
 pub struct Dispatch {
@@ -61,7 +124,7 @@ pub struct Dispatch {
 /// probability times what the rules before it left over. Probabilities
 /// are parsed as numbers: iptables-save prints the stored 32-bit value
 /// (1/3 → 0.33332999982), never the string kube-proxy wrote.
-pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
+pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Dispatch {
     let rules = table.rules_of(chain);
     let mut out = Dispatch {
         endpoints: Vec::with_capacity(rules.len()),
@@ -87,34 +150,26 @@ pub fn dispatch(table: &Table<'_>, chain: &str) -> Dispatch {
         let share = left * probability.unwrap_or(1.0);
         left -= share;
         out.endpoints.push(Endpoint {
-            address: endpoint_address(table, target),
+            address: endpoint_address(addresses.of_chain(table, target)),
             share,
-            probability: probability.and_then(|_| printed_probability(rule.body)),
+            probability: probability.and(spec.probability_text.as_deref().map(str::to_string)),
             chain: target.to_string(),
         });
     }
     out
 }
 
-/// The probability exactly as printed, for people comparing with the dump.
-fn printed_probability(body: &str) -> Option<String> {
-    let mut words = body.split_whitespace();
-    words.find(|w| *w == "--probability")?;
-    words.next().map(str::to_string)
-}
-
-/// `ip:port` of the DNAT rule in a KUBE-SEP chain (`?` when the chain is
-/// missing or has none, which a hand-edited or half-flushed dump can have).
-fn endpoint_address(table: &Table<'_>, sep: &str) -> String {
-    // kube-proxy writes the DNAT rule last (after the hairpin masquerade
-    // rule), so searching from the end parses one rule per endpoint.
-    table
-        .rules_of(sep)
-        .iter()
-        .rev()
-        .find_map(|r| r.spec().to_destination.map(|d| d.into_owned()))
-        .map(|d| d.strip_prefix(':').map(|p| format!("?:{p}")).unwrap_or(d))
-        .unwrap_or_else(|| "?".to_string())
+/// `ip:port` of an endpoint from its chain's DNAT target (`?` when the
+/// chain is missing or has none, which a hand-edited or half-flushed dump
+/// can have).
+fn endpoint_address(dnat: Option<&str>) -> String {
+    match dnat {
+        Some(d) => match d.strip_prefix(':') {
+            Some(port) => format!("?:{port}"),
+            None => d.to_string(),
+        },
+        None => "?".to_string(),
+    }
 }
 
 /// The per-service chains reachable from `entry` (itself included), in
@@ -174,7 +229,7 @@ COMMIT
     fn shares_come_from_the_probability_chain() {
         let dump = parse(NAT).unwrap();
         let nat = dump.table("nat").unwrap();
-        let d = dispatch(nat, "KUBE-SVL-H");
+        let d = dispatch(nat, &Addresses::of(nat), "KUBE-SVL-H");
         let shares: Vec<f64> = d.endpoints.iter().map(|e| e.share).collect();
         for share in &shares {
             assert!((share - 1.0 / 3.0).abs() < 1e-4, "{shares:?}");

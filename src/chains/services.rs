@@ -8,11 +8,12 @@
 //! ipvs's ipset matches) are skipped, so the same walk reads 1.1, 1.2+,
 //! XLB and EXT/SVL/FW dumps (FORMATS.md B.3, B.5).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, BuildHasherDefault};
 
-use super::dispatch::{Kind, dispatch, reach};
+use super::dispatch::{Addresses, Kind, dispatch, reach};
 use super::model::{Era, Policy, ServicePort, ip_port};
-use super::parse::{Dump, Table};
+use super::parse::{ChainHasher, ChainMap, Dump, Table};
 use super::portals;
 
 /// (port name, protocol): one service port.
@@ -49,14 +50,7 @@ pub fn extract(dump: &Dump<'_>) -> Services {
     let Some(nat) = dump.table("nat") else {
         return Services::default();
     };
-    let mut builder = Builder {
-        nat,
-        pending: BTreeMap::new(),
-        by_chain: HashMap::new(),
-    };
-    builder.entries("KUBE-SERVICES", false);
-    builder.entries("KUBE-NODEPORTS", true);
-    let mut ports = finish_all(nat, builder.pending);
+    let mut ports = build_all(nat);
     portals::userspace(nat, &mut ports);
     if let Some(filter) = dump.tables.iter().find(|t| t.name == "filter") {
         portals::rejects(filter, &mut ports);
@@ -71,7 +65,9 @@ pub fn extract(dump: &Dump<'_>) -> Services {
 struct Builder<'t, 'a> {
     nat: &'t Table<'a>,
     pending: BTreeMap<Key, Pending<'a>>,
-    by_chain: HashMap<&'a str, Key>,
+    by_chain: ChainMap<'a, Key>,
+    /// (this worker, workers): the share of service ports it builds.
+    part: (u64, u64),
 }
 
 impl<'a> Builder<'_, 'a> {
@@ -97,6 +93,10 @@ impl<'a> Builder<'_, 'a> {
                 .unwrap_or("tcp")
                 .to_ascii_lowercase();
             let key = self.key_for(entry, name, protocol);
+            if !self.owns(&key) {
+                self.by_chain.insert(entry, key);
+                continue;
+            }
             let pending = self.pending.entry(key.clone()).or_insert_with(|| Pending {
                 port: ServicePort::new(&key.0, &key.1),
                 cluster: None,
@@ -129,6 +129,14 @@ impl<'a> Builder<'_, 'a> {
             }
             self.by_chain.insert(entry, key);
         }
+    }
+
+    /// Whether this worker builds the service port `key`.
+    fn owns(&self, key: &Key) -> bool {
+        let (part, parts) = self.part;
+        let hash = BuildHasherDefault::<ChainHasher>::default().hash_one(key);
+        // The high half: the multiplicative hash mixes low bits poorly.
+        (hash >> 32) % parts == part
     }
 
     /// The key of a rule: named by its comment, or, when comments are
@@ -178,35 +186,43 @@ fn role_of(entry: &str) -> Role {
     }
 }
 
-/// [`finish`] every service port, spread over the CPUs: following the
-/// jumps of 10,000 services is most of the work on a big dump, and each
-/// service port is independent.
-fn finish_all<'a>(
-    nat: &Table<'a>,
-    pending: BTreeMap<Key, Pending<'a>>,
-) -> BTreeMap<Key, ServicePort> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let mut batches: Vec<Vec<(Key, Pending<'a>)>> = Vec::new();
-    let size = pending.len().div_ceil(workers).max(64);
-    for item in pending {
-        match batches.last_mut() {
-            Some(batch) if batch.len() < size => batch.push(item),
-            _ => batches.push(vec![item]),
-        }
+/// Build and [`finish`] every service port, spread over the CPUs:
+/// following the jumps of 10,000 services is most of the work on a big
+/// dump, and each service port is independent. Every worker reads all the
+/// entry rules (so rules without comments are keyed alike everywhere) but
+/// builds only the service ports whose key hashes to it, so the entry pass
+/// is parallel too.
+fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
+    let parts = if nat.rules_of("KUBE-SERVICES").len() < 512 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    };
+    let addresses = Addresses::of(nat);
+    let addresses = &addresses;
+    let build = move |part: usize| {
+        let mut builder = Builder {
+            nat,
+            pending: BTreeMap::new(),
+            by_chain: ChainMap::default(),
+            part: (part as u64, parts as u64),
+        };
+        builder.entries("KUBE-SERVICES", false);
+        builder.entries("KUBE-NODEPORTS", true);
+        builder
+            .pending
+            .into_iter()
+            .map(|(key, p)| (key, finish(nat, addresses, p)))
+            .collect::<Vec<_>>()
+    };
+    if parts == 1 {
+        return build(0).into_iter().collect();
     }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = batches
-            .into_iter()
-            .map(|batch| {
-                scope.spawn(move || {
-                    batch
-                        .into_iter()
-                        .map(|(key, p)| (key, finish(nat, p)))
-                        .collect::<Vec<_>>()
-                })
-            })
+        let handles: Vec<_> = (0..parts)
+            .map(|part| scope.spawn(move || build(part)))
             .collect();
         handles
             .into_iter()
@@ -218,10 +234,10 @@ fn finish_all<'a>(
 }
 
 /// Resolve a service port's endpoints and traffic policies.
-fn finish(nat: &Table<'_>, pending: Pending<'_>) -> ServicePort {
+fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> ServicePort {
     let mut port = pending.port;
     if let Some(cluster) = pending.cluster {
-        let d = dispatch(nat, cluster);
+        let d = dispatch(nat, addresses, cluster);
         port.endpoints = d.endpoints;
         port.affinity = d
             .affinity
@@ -237,11 +253,11 @@ fn finish(nat: &Table<'_>, pending: Pending<'_>) -> ServicePort {
                 Some(Kind::Svl | Kind::Xlb) => {
                     port.external_policy = Policy::Local;
                     if port.chain.as_deref() != Some(chain) && port.local_endpoints.is_none() {
-                        port.local_endpoints = Some(dispatch(nat, chain).endpoints);
+                        port.local_endpoints = Some(dispatch(nat, addresses, chain).endpoints);
                     }
                 }
                 Some(Kind::Svc) if port.chain.is_none() => {
-                    let d = dispatch(nat, chain);
+                    let d = dispatch(nat, addresses, chain);
                     port.endpoints = d.endpoints;
                     port.chain = Some(chain.to_string());
                 }
@@ -305,4 +321,89 @@ fn large_cluster(nat: &Table<'_>) -> bool {
         .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
         .filter_map(|c| nat.rules(c).first())
         .any(|r| !r.body.contains("--comment"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chains::parse::parse;
+    use std::fmt::Write as _;
+
+    /// `n` services with two endpoints each; every third one also a
+    /// NodePort through KUBE-EXT (1.24+ shapes).
+    fn many(n: usize) -> String {
+        let mut nat = String::from("*nat\n");
+        for i in 0..n {
+            let name = format!("ns/svc-{i}:http");
+            let svc = format!("KUBE-SVC-S{i}");
+            let _ = writeln!(
+                nat,
+                "-A KUBE-SERVICES -d 10.96.{}.{}/32 -p tcp -m comment --comment \"{name} cluster IP\" -m tcp --dport 80 -j {svc}",
+                i / 250,
+                i % 250
+            );
+            if i % 3 == 0 {
+                let _ = writeln!(
+                    nat,
+                    "-A KUBE-NODEPORTS -p tcp -m comment --comment \"{name}\" -m tcp --dport {} -j KUBE-EXT-S{i}\n-A KUBE-EXT-S{i} -j {svc}",
+                    30000 + i
+                );
+            }
+            for e in 0..2 {
+                let sep = format!("KUBE-SEP-S{i}E{e}");
+                let ip = format!("10.{e}.{}.{}", i / 250, i % 250);
+                let stat = if e == 0 {
+                    "-m statistic --mode random --probability 0.50000000000 "
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    nat,
+                    "-A {svc} -m comment --comment \"{name} -> {ip}:8080\" {stat}-j {sep}\n-A {sep} -p tcp -m comment --comment \"{name}\" -m tcp -j DNAT --to-destination {ip}:8080"
+                );
+            }
+        }
+        nat.push_str("COMMIT\n");
+        nat
+    }
+
+    #[test]
+    fn a_big_table_split_over_workers_loses_and_duplicates_nothing() {
+        // Over the size at which the service ports are shared out among
+        // threads by key hash; rules are grouped out of declaration order.
+        let text = many(700);
+        let services = extract(&parse(&text).unwrap());
+        assert_eq!(services.ports.len(), 700);
+        assert_eq!(services.era, Some(Era::IptablesExt));
+        let names: Vec<&str> = services
+            .ports
+            .iter()
+            .map(|p| p.name.full.as_str())
+            .collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        assert_eq!(names, sorted);
+        let port = services
+            .ports
+            .iter()
+            .find(|p| p.name.full == "ns/svc-600:http")
+            .unwrap();
+        assert_eq!(port.cluster_ip.as_deref(), Some("10.96.2.100:80"));
+        assert_eq!(port.node_port, Some(30600));
+        let endpoints: Vec<(&str, f64, Option<&str>)> = port
+            .endpoints
+            .iter()
+            .map(|e| (e.address.as_str(), e.share, e.probability.as_deref()))
+            .collect();
+        assert_eq!(
+            endpoints,
+            vec![
+                ("10.0.2.100:8080", 0.5, Some("0.50000000000")),
+                ("10.1.2.100:8080", 0.5, None)
+            ]
+        );
+        assert!(services.ports.iter().all(|p| p.endpoints.len() == 2));
+        let node_ports = services.ports.iter().filter(|p| p.node_port.is_some());
+        assert_eq!(node_ports.count(), 234);
+    }
 }

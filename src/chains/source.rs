@@ -90,10 +90,34 @@ pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
     if tools.is_empty() {
         tools.push(("iptables-save", Backend::Unknown));
     }
+    // Both tools at once: on a node with a large table in each backend
+    // the slower one then sets the time, not their sum.
+    let outputs: Vec<_> = std::thread::scope(|scope| {
+        let running: Vec<_> = tools
+            .iter()
+            .map(|&(tool, backend)| {
+                (
+                    tool,
+                    backend,
+                    scope.spawn(move || exec.run_bytes(tool, &[])),
+                )
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|(tool, backend, handle)| {
+                // A panic in the thread is a bug: re-raise it.
+                let output = handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (tool, backend, output)
+            })
+            .collect()
+    });
     let mut captures = Vec::new();
     let mut first_error = None;
-    for (tool, backend) in tools {
-        match exec.run_bytes(tool, &[]) {
+    for (tool, backend, output) in outputs {
+        match output {
             Ok(bytes) => {
                 let text = text(bytes, tool)?;
                 let backend = match backend {
