@@ -80,7 +80,10 @@ pub enum Command {
     )]
     Tune(TuneArgs),
     /// List, show and explain sysctl profiles.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  k8snet profile list\n  k8snet profile show k8s-node-ipvs\n  k8snet profile show ./my-node.yaml -o yaml\n  k8snet profile explain net.bridge.bridge-nf-call-iptables"
+    )]
     Profile(ProfileCommand),
     /// Read flannel's network config and subnet leases from etcd.
     #[command(subcommand)]
@@ -91,6 +94,9 @@ pub enum Command {
     )]
     Backend(BackendArgs),
     /// Detect kube-proxy's mode: userspace, iptables, ipvs or nftables.
+    #[command(
+        after_help = "Examples:\n  sudo k8snet proxy\n  sudo k8snet proxy --metrics-address 127.0.0.1:10249 -o json"
+    )]
     Proxy(ProxyArgs),
     /// Show kube-proxy's KUBE-* NAT chains as services and their endpoints.
     #[command(
@@ -103,6 +109,9 @@ pub enum Command {
     )]
     Steal(StealArgs),
     /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  k8snet completions bash > /etc/bash_completion.d/k8snet\n  k8snet completions zsh > \"${fpath[1]}/_k8snet\"\n  k8snet completions fish > ~/.config/fish/completions/k8snet.fish"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
