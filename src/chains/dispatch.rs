@@ -190,7 +190,7 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
         for rule in table
             .rules_of(name)
             .iter()
-            .filter(|r| r.body.contains("KUBE-"))
+            .filter(|r| r.body().contains("KUBE-"))
         {
             let spec = rule.spec();
             let target = spec.target();

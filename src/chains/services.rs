@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, BuildHasherDefault};
 
 use super::dispatch::{Addresses, Kind, dispatch, reach};
+use super::index::{ChainHasher, ChainMap};
 use super::model::{Era, Policy, ServicePort, ip_port};
-use super::parse::{ChainHasher, ChainMap, Dump, Table};
+use super::parse::{Dump, Table};
 use super::portals;
 
 /// (port name, protocol): one service port.
@@ -283,7 +284,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         .iter()
         .filter(|c| Kind::of(c.name) == Some(Kind::Svc))
         .filter_map(|c| nat.rules(c).last())
-        .any(|r| r.body.contains(" -> "));
+        .any(|r| r.body().contains(" -> "));
     if has("KUBE-EXT-") || has("KUBE-SVL-") || svc_comment_arrow {
         return Some(Era::IptablesExt);
     }
@@ -296,7 +297,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
             nat.chains
                 .iter()
                 .flat_map(|c| nat.rules(c))
-                .any(|r| r.body.contains("0x4d415351"))
+                .any(|r| r.body().contains("0x4d415351"))
         };
         return Some(if !has("KUBE-MARK-MASQ") && inline_mark() {
             Era::Iptables11
@@ -310,7 +311,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
     let ipvs = nat
         .rules_of("KUBE-SERVICES")
         .iter()
-        .any(|r| r.body.contains("--match-set KUBE-"));
+        .any(|r| r.body().contains("--match-set KUBE-"));
     ipvs.then_some(Era::Ipvs)
 }
 
@@ -320,7 +321,7 @@ fn large_cluster(nat: &Table<'_>) -> bool {
         .iter()
         .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
         .filter_map(|c| nat.rules(c).first())
-        .any(|r| !r.body.contains("--comment"))
+        .any(|r| !r.body().contains("--comment"))
 }
 
 #[cfg(test)]
