@@ -23,8 +23,11 @@ pub type Key = (String, String);
 /// Everything `chains` extracts from a dump.
 #[derive(Debug, Default)]
 pub struct Services {
-    /// Service ports sorted by name and protocol.
-    pub ports: Vec<ServicePort>,
+    /// Service ports sorted by name and protocol, boxed: a few hundred
+    /// bytes each, so sorting and collecting 10,000 of them moves
+    /// pointers instead of copying megabytes at the moment the whole
+    /// parsed dump is in memory too.
+    pub ports: Vec<Box<ServicePort>>,
     /// The kube-proxy generation, when the nat table shows one.
     pub era: Option<Era>,
     /// Per-endpoint rules carry no comments (> 1000 endpoints).
@@ -193,7 +196,7 @@ fn role_of(entry: &str) -> Role {
 /// entry rules (so rules without comments are keyed alike everywhere) but
 /// builds only the service ports whose key hashes to it, so the entry pass
 /// is parallel too.
-fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
+fn build_all(nat: &Table<'_>) -> BTreeMap<Key, Box<ServicePort>> {
     let parts = if nat.rules_of("KUBE-SERVICES").len() < 512 {
         1
     } else {
@@ -215,7 +218,7 @@ fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
         builder
             .pending
             .into_iter()
-            .map(|(key, p)| (key, finish(nat, addresses, p)))
+            .map(|(key, p)| (key, Box::new(finish(nat, addresses, p))))
             .collect::<Vec<_>>()
     };
     if parts == 1 {
