@@ -2,9 +2,10 @@
 //!
 //! A 10,000-service dump has 61,000 chains. A `HashMap<&str, usize>` costs
 //! 24 bytes a bucket at ≤ 7/8 load (3.3 MB, every page touched because the
-//! hash spreads the entries); this open-addressing table stores only
-//! 4-byte chain positions at ≤ 1/2 load (0.5 MB) and compares names
-//! through the chain list the table already has.
+//! hash spreads the entries); this open-addressing table stores 8-byte
+//! slots (chain position and 32 bits of the name's hash) at ≤ 2/3 load
+//! (1 MB) and compares names through the chain list the table already
+//! has, only when the hash bits match.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -44,42 +45,47 @@ impl Hasher for ChainHasher {
     }
 }
 
-/// Chain positions by name: linear probing over slots holding
-/// `position + 1` (0 is empty), kept at most half full so every probe
-/// sequence ends on an empty slot.
+/// Chain positions by name: linear probing over slots holding the high
+/// half of the name's hash above `position + 1` (0 is empty), kept at most
+/// 2/3 full so every probe sequence ends on an empty slot.
 #[derive(Debug, Default)]
 pub(super) struct ChainIndex {
-    slots: Vec<u32>,
+    slots: Vec<u64>,
     len: usize,
 }
 
-/// Where `name`'s probe sequence starts. The high half of the hash: the
-/// multiplicative hash mixes the low bits poorly.
-fn start(name: &str) -> usize {
+/// The high half of `name`'s hash (the multiplicative hash mixes the low
+/// bits poorly): where its probe sequence starts, and its slots' tag.
+fn tag(name: &str) -> u64 {
     let mut hasher = ChainHasher::default();
     hasher.write(name.as_bytes());
-    (hasher.finish() >> 32) as usize
+    hasher.finish() >> 32
+}
+
+/// The chain position in a slot; `None` for an empty one.
+fn position(slot: u64) -> Option<usize> {
+    ((slot & u64::from(u32::MAX)) as usize).checked_sub(1)
 }
 
 impl ChainIndex {
     /// An index with room for `chains` names before it grows.
     pub(super) fn with_room(chains: usize) -> Self {
         ChainIndex {
-            slots: vec![0; (chains.max(4) * 2).next_power_of_two()],
+            slots: vec![0; (chains.max(4) * 3 / 2).next_power_of_two()],
             len: 0,
         }
     }
 
     /// The slot holding `name`, or the empty slot where it would go.
-    fn probe(&self, chains: &[Chain<'_>], name: &str) -> Option<usize> {
+    fn probe(&self, chains: &[Chain<'_>], name: &str, tag: u64) -> Option<usize> {
         let mask = self.slots.len().checked_sub(1)?;
-        let mut at = start(name) & mask;
+        let mut at = tag as usize & mask;
         for _ in 0..self.slots.len() {
             let slot = *self.slots.get(at)?;
-            let found = (slot as usize)
-                .checked_sub(1)
-                .and_then(|p| chains.get(p))
-                .is_none_or(|c| c.name == name);
+            let found = match position(slot) {
+                None => true,
+                Some(p) => slot >> 32 == tag && chains.get(p).is_some_and(|c| c.name == name),
+            };
             if found {
                 return Some(at);
             }
@@ -90,29 +96,35 @@ impl ChainIndex {
 
     /// The position of the chain called `name`.
     pub(super) fn get(&self, chains: &[Chain<'_>], name: &str) -> Option<usize> {
-        let at = self.probe(chains, name)?;
-        let slot = *self.slots.get(at)?;
-        (slot as usize).checked_sub(1)
+        let at = self.probe(chains, name, tag(name))?;
+        position(*self.slots.get(at)?)
     }
 
-    /// Record that `chains[position]` (already pushed) is called its name.
-    pub(super) fn insert(&mut self, chains: &[Chain<'_>], position: usize) {
-        if (self.len + 1) * 2 > self.slots.len() {
+    /// The position of the chain called `name`; else `Err(next)` after
+    /// recording `name` as `chains[next]` (`next` is `chains.len()`: the
+    /// caller pushes it). One probe for both, as declarations need.
+    pub(super) fn get_or_insert(
+        &mut self,
+        chains: &[Chain<'_>],
+        name: &str,
+    ) -> Result<usize, usize> {
+        if (self.len + 1) * 3 > self.slots.len() * 2 {
             self.grow(chains);
         }
-        let Some(chain) = chains.get(position) else {
-            return;
-        };
-        let value = u32::try_from(position + 1).unwrap_or(u32::MAX);
-        if let Some(slot) = self
-            .probe(chains, chain.name)
+        let next = chains.len();
+        let tag = tag(name);
+        let Some(slot) = self
+            .probe(chains, name, tag)
             .and_then(|at| self.slots.get_mut(at))
-        {
-            if *slot == 0 {
-                self.len += 1;
-            }
-            *slot = value;
+        else {
+            return Err(next);
+        };
+        if let Some(found) = position(*slot) {
+            return Ok(found);
         }
+        *slot = tag << 32 | u64::from(u32::try_from(next + 1).unwrap_or(u32::MAX));
+        self.len += 1;
+        Err(next)
     }
 
     /// Double the slots and re-place every entry.
@@ -120,12 +132,12 @@ impl ChainIndex {
         let size = (self.slots.len() * 2).max(8);
         let old = std::mem::replace(&mut self.slots, vec![0; size]);
         self.len = 0;
-        for slot in old.into_iter().filter(|&s| s != 0) {
-            let Some(chain) = chains.get(slot as usize - 1) else {
+        for slot in old {
+            let Some(chain) = position(slot).and_then(|p| chains.get(p)) else {
                 continue;
             };
             if let Some(free) = self
-                .probe(chains, chain.name)
+                .probe(chains, chain.name, slot >> 32)
                 .and_then(|at| self.slots.get_mut(at))
             {
                 *free = slot;
@@ -156,14 +168,15 @@ mod tests {
         let mut chains = Vec::new();
         let mut index = ChainIndex::with_room(0);
         for name in &names {
+            assert_eq!(index.get_or_insert(&chains, name), Err(chains.len()));
             chains.push(chain(name));
-            index.insert(&chains, chains.len() - 1);
         }
+        assert_eq!(index.get_or_insert(&chains, &names[7]), Ok(7));
         for (i, name) in names.iter().enumerate() {
             assert_eq!(index.get(&chains, name), Some(i));
         }
         assert_eq!(index.get(&chains, "KUBE-SEP-MISSING"), None);
         assert_eq!(index.get(&chains, ""), None);
-        assert!(index.slots.len() >= 2000 && index.len == 1000);
+        assert!(index.slots.len() >= 1500 && index.len == 1000);
     }
 }

@@ -173,10 +173,10 @@ impl<'a> Table<'a> {
     }
 
     fn chain_index(&mut self, name: &'a str, line: usize) -> usize {
-        if let Some(i) = self.position(name) {
-            return i;
-        }
-        let next = self.chains.len();
+        let next = match self.index.get_or_insert(&self.chains, name) {
+            Ok(found) => return found,
+            Err(next) => next,
+        };
         self.chains.push(Chain {
             name,
             policy: None,
@@ -185,7 +185,6 @@ impl<'a> Table<'a> {
             start: 0,
             count: 0,
         });
-        self.index.insert(&self.chains, next);
         next
     }
 
