@@ -156,6 +156,8 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
             chain: target.to_string(),
         });
     }
+    // Room was made for every rule; 10,000 service ports keep theirs.
+    out.endpoints.shrink_to_fit();
     out
 }
 
@@ -190,7 +192,7 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
         for rule in table
             .rules_of(name)
             .iter()
-            .filter(|r| r.body.contains("KUBE-"))
+            .filter(|r| r.body().contains("KUBE-"))
         {
             let spec = rule.spec();
             let target = spec.target();

@@ -7,6 +7,7 @@
 //! report. [`doctor_checks`] gives doctor the `proxy.services` check.
 
 mod dispatch;
+mod index;
 mod model;
 mod parse;
 mod portals;

@@ -22,7 +22,7 @@ const PORTALS: [&str; 2] = ["KUBE-PORTALS-CONTAINER", "KUBE-PORTALS-HOST"];
 const NODEPORTS: [&str; 2] = ["KUBE-NODEPORT-CONTAINER", "KUBE-NODEPORT-HOST"];
 
 fn port_of<'m>(
-    ports: &'m mut BTreeMap<Key, ServicePort>,
+    ports: &'m mut BTreeMap<Key, Box<ServicePort>>,
     name: &str,
     spec: &RuleSpec<'_>,
 ) -> &'m mut ServicePort {
@@ -33,7 +33,7 @@ fn port_of<'m>(
         .to_ascii_lowercase();
     ports
         .entry((name.to_string(), protocol))
-        .or_insert_with_key(|(name, protocol)| ServicePort::new(name, protocol))
+        .or_insert_with_key(|(name, protocol)| Box::new(ServicePort::new(name, protocol)))
 }
 
 /// The port after the last `:` of a DNAT target, or REDIRECT's port.
@@ -55,7 +55,7 @@ fn push_unique(list: &mut Vec<String>, addr: String) {
 }
 
 /// Add the userspace proxier's service ports.
-pub fn userspace(nat: &Table<'_>, ports: &mut BTreeMap<Key, ServicePort>) {
+pub fn userspace(nat: &Table<'_>, ports: &mut BTreeMap<Key, Box<ServicePort>>) {
     for (chains, node_port) in [(PORTALS, false), (NODEPORTS, true)] {
         for rule in chains.iter().flat_map(|c| nat.rules_of(c)) {
             let spec = rule.spec();
@@ -86,7 +86,7 @@ pub fn userspace(nat: &Table<'_>, ports: &mut BTreeMap<Key, ServicePort>) {
 }
 
 /// Mark service ports the filter table rejects for lack of endpoints.
-pub fn rejects(filter: &Table<'_>, ports: &mut BTreeMap<Key, ServicePort>) {
+pub fn rejects(filter: &Table<'_>, ports: &mut BTreeMap<Key, Box<ServicePort>>) {
     for chain in ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"] {
         let Some(chain) = filter.chain(chain) else {
             continue;

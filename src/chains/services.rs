@@ -12,8 +12,9 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, BuildHasherDefault};
 
 use super::dispatch::{Addresses, Kind, dispatch, reach};
+use super::index::{ChainHasher, ChainMap};
 use super::model::{Era, Policy, ServicePort, ip_port};
-use super::parse::{ChainHasher, ChainMap, Dump, Table};
+use super::parse::{Dump, Table};
 use super::portals;
 
 /// (port name, protocol): one service port.
@@ -22,8 +23,11 @@ pub type Key = (String, String);
 /// Everything `chains` extracts from a dump.
 #[derive(Debug, Default)]
 pub struct Services {
-    /// Service ports sorted by name and protocol.
-    pub ports: Vec<ServicePort>,
+    /// Service ports sorted by name and protocol, boxed: a few hundred
+    /// bytes each, so sorting and collecting 10,000 of them moves
+    /// pointers instead of copying megabytes at the moment the whole
+    /// parsed dump is in memory too.
+    pub ports: Vec<Box<ServicePort>>,
     /// The kube-proxy generation, when the nat table shows one.
     pub era: Option<Era>,
     /// Per-endpoint rules carry no comments (> 1000 endpoints).
@@ -192,7 +196,7 @@ fn role_of(entry: &str) -> Role {
 /// entry rules (so rules without comments are keyed alike everywhere) but
 /// builds only the service ports whose key hashes to it, so the entry pass
 /// is parallel too.
-fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
+fn build_all(nat: &Table<'_>) -> BTreeMap<Key, Box<ServicePort>> {
     let parts = if nat.rules_of("KUBE-SERVICES").len() < 512 {
         1
     } else {
@@ -214,7 +218,7 @@ fn build_all(nat: &Table<'_>) -> BTreeMap<Key, ServicePort> {
         builder
             .pending
             .into_iter()
-            .map(|(key, p)| (key, finish(nat, addresses, p)))
+            .map(|(key, p)| (key, Box::new(finish(nat, addresses, p))))
             .collect::<Vec<_>>()
     };
     if parts == 1 {
@@ -283,7 +287,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         .iter()
         .filter(|c| Kind::of(c.name) == Some(Kind::Svc))
         .filter_map(|c| nat.rules(c).last())
-        .any(|r| r.body.contains(" -> "));
+        .any(|r| r.body().contains(" -> "));
     if has("KUBE-EXT-") || has("KUBE-SVL-") || svc_comment_arrow {
         return Some(Era::IptablesExt);
     }
@@ -296,7 +300,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
             nat.chains
                 .iter()
                 .flat_map(|c| nat.rules(c))
-                .any(|r| r.body.contains("0x4d415351"))
+                .any(|r| r.body().contains("0x4d415351"))
         };
         return Some(if !has("KUBE-MARK-MASQ") && inline_mark() {
             Era::Iptables11
@@ -310,7 +314,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
     let ipvs = nat
         .rules_of("KUBE-SERVICES")
         .iter()
-        .any(|r| r.body.contains("--match-set KUBE-"));
+        .any(|r| r.body().contains("--match-set KUBE-"));
     ipvs.then_some(Era::Ipvs)
 }
 
@@ -320,7 +324,7 @@ fn large_cluster(nat: &Table<'_>) -> bool {
         .iter()
         .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
         .filter_map(|c| nat.rules(c).first())
-        .any(|r| !r.body.contains("--comment"))
+        .any(|r| !r.body().contains("--comment"))
 }
 
 #[cfg(test)]

@@ -84,7 +84,13 @@ impl Extracted {
 pub fn report(found: Extracted, filter: Option<&str>) -> Report {
     let mut report = Report::new("chains");
     let wanted = |p: &ServicePort| filter.is_none_or(|f| p.name.matches(f));
-    let ports: Vec<&ServicePort> = found.services.ports.iter().filter(|p| wanted(p)).collect();
+    let ports: Vec<&ServicePort> = found
+        .services
+        .ports
+        .iter()
+        .map(|p| &**p)
+        .filter(|p| wanted(p))
+        .collect();
     report.tables.push(table(&ports));
     report.notes = notes(&found);
     if let Some(f) = filter.filter(|_| ports.is_empty()) {
@@ -224,6 +230,7 @@ pub fn check(found: &Extracted) -> Check {
     let empty: Vec<&ServicePort> = services
         .ports
         .iter()
+        .map(|p| &**p)
         .filter(|p| p.endpoints_visible && (p.no_endpoints || p.no_local_endpoints))
         .collect();
     let metrics = [
