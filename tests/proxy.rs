@@ -98,22 +98,6 @@ fn proxy_mode_errors_are_reported_as_what_the_source_said() {
     assert!(said.starts_with("no answer: Connection refused"), "{said}");
 }
 
-/// A throwaway namespace, or skip the test (fail in CI) when none can be made.
-macro_rules! netns {
-    () => {{
-        let ns = Netns::new();
-        crate::require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-        ns.expect("checked")
-    }};
-}
-
-fn restore(ns: &Netns, tool: &str, name: &str) {
-    ns.sh(&format!(
-        "{tool} < '{}'",
-        fixture(&format!("iptables/{name}")).display()
-    ));
-}
-
 fn proxy(ns: &Netns) -> (Option<i32>, Value) {
     let out = ns.k8snet(&["proxy", "-o", "json"]);
     (code(&out), json(&out))
@@ -133,11 +117,7 @@ fn no_kube_proxy_at_all_is_a_skip() {
 #[test]
 fn iptables_mode_from_the_chains() {
     let ns = netns!();
-    restore(
-        &ns,
-        "iptables-nft-restore",
-        "eks-v1.10-iptables-mode-2018.txt",
-    );
+    ns.restore_fixture("iptables-nft-restore", "eks-v1.10-iptables-mode-2018.txt");
     let (code, report) = proxy(&ns);
     assert_eq!(code, Some(0));
     assert_eq!(report["mode"], "iptables");
@@ -154,10 +134,9 @@ fn iptables_mode_from_the_chains() {
 #[test]
 fn kube_rules_in_both_backends_fail_naming_the_stale_one() {
     let ns = netns!();
-    restore(&ns, "iptables-nft-restore", "ext-era-v1.24plus-restore.txt");
+    ns.restore_fixture("iptables-nft-restore", "ext-era-v1.24plus-restore.txt");
     ns.sh("printf '*mangle\\n:KUBE-IPTABLES-HINT - [0:0]\\n:KUBE-KUBELET-CANARY - [0:0]\\nCOMMIT\\n' | iptables-nft-restore --noflush");
-    restore(
-        &ns,
+    ns.restore_fixture(
         "iptables-legacy-restore",
         "eks-v1.10-iptables-mode-2018.txt",
     );
@@ -188,9 +167,8 @@ fn kube_rules_in_both_backends_fail_naming_the_stale_one() {
 #[test]
 fn without_kubelet_markers_the_busier_backend_is_in_use() {
     let ns = netns!();
-    restore(&ns, "iptables-nft-restore", "large-cluster-restore.txt");
-    restore(
-        &ns,
+    ns.restore_fixture("iptables-nft-restore", "large-cluster-restore.txt");
+    ns.restore_fixture(
         "iptables-legacy-restore",
         "eks-v1.10-iptables-mode-2018.txt",
     );
@@ -210,7 +188,7 @@ fn without_kubelet_markers_the_busier_backend_is_in_use() {
 fn ipvs_device_sets_and_rules_agree() {
     let ns = netns!();
     ns.sh("ip link add kube-ipvs0 type bridge && ipset create KUBE-CLUSTER-IP hash:ip,port && ipset create KUBE-LOOP-BACK hash:ip,port,ip");
-    restore(&ns, "iptables-nft-restore", "ipvs-save.txt");
+    ns.restore_fixture("iptables-nft-restore", "ipvs-save.txt");
     let (code, report) = proxy(&ns);
     assert_eq!(code, Some(0));
     assert_eq!(report["mode"], "ipvs");
@@ -230,11 +208,7 @@ fn ipvs_device_sets_and_rules_agree() {
 fn nftables_table_with_leftover_iptables_chains_disagrees() {
     let ns = netns!();
     ns.sh("nft add table ip kube-proxy");
-    restore(
-        &ns,
-        "iptables-legacy-restore",
-        "ext-era-v1.24plus-restore.txt",
-    );
+    ns.restore_fixture("iptables-legacy-restore", "ext-era-v1.24plus-restore.txt");
     let (code, report) = proxy(&ns);
     assert_eq!(code, Some(0));
     assert_eq!(report["mode"], "nftables");
@@ -253,7 +227,7 @@ fn nftables_table_with_leftover_iptables_chains_disagrees() {
 #[test]
 fn userspace_mode_is_flagged() {
     let ns = netns!();
-    restore(&ns, "iptables-nft-restore", "userspace-save.txt");
+    ns.restore_fixture("iptables-nft-restore", "userspace-save.txt");
     let (code, report) = proxy(&ns);
     assert_eq!(code, Some(0));
     let mode = check(&report, "proxy.mode");

@@ -7,20 +7,6 @@ use std::process::Stdio;
 use super::*;
 use crate::support::netns::Netns;
 
-/// A throwaway namespace, or skip the test (fail in CI) when none can be made.
-macro_rules! netns {
-    () => {{
-        let ns = Netns::new();
-        crate::require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-        ns.expect("checked")
-    }};
-}
-
-/// Load a dump with a real iptables-restore inside the namespace.
-fn restore(ns: &Netns, tool: &str, name: &str) {
-    ns.sh(&format!("{tool} < '{}'", dump(name)));
-}
-
 fn live(ns: &Netns, extra: &[&str]) -> Value {
     let mut args = vec!["chains", "-o", "json"];
     args.extend_from_slice(extra);
@@ -53,7 +39,7 @@ fn live_rules_of_every_era_loaded_with_iptables_restore() {
         for (name, check) in cases {
             // A fresh namespace per dump: restore only flushes the tables it names.
             let ns = Netns::new().expect("namespace");
-            restore(&ns, tool, name);
+            ns.restore_fixture(tool, name);
             let report = live(&ns, &[]);
             assert_eq!(report["backend"], backend, "{name}");
             assert_eq!(report["source"], format!("iptables-{backend}-save"));
@@ -65,7 +51,7 @@ fn live_rules_of_every_era_loaded_with_iptables_restore() {
 #[test]
 fn live_userspace_rules_show_proxy_ports() {
     let ns = netns!();
-    restore(&ns, "iptables-restore", "userspace-save.txt");
+    ns.restore_fixture("iptables-restore", "userspace-save.txt");
     let report = live(&ns, &[]);
     assert_eq!(report["era"], "userspace");
     let ssh = service(&report, "default/ssh-service1:");
@@ -77,7 +63,7 @@ fn live_userspace_rules_show_proxy_ports() {
 #[test]
 fn live_raw_output_restores_to_the_same_services() {
     let ns = netns!();
-    restore(&ns, "iptables-nft-restore", "ext-era-v1.24plus-restore.txt");
+    ns.restore_fixture("iptables-nft-restore", "ext-era-v1.24plus-restore.txt");
     let raw = ns.k8snet(&["chains", "--raw"]);
     assert_eq!(code(&raw), Some(0), "{}", stderr(&raw));
     let copy = Netns::new().expect("second namespace");

@@ -78,6 +78,17 @@ macro_rules! require {
     };
 }
 
+/// A throwaway network namespace, or skip the test (fail in CI) when none
+/// can be made here.
+#[macro_export]
+macro_rules! netns {
+    () => {{
+        let ns = $crate::support::netns::Netns::new();
+        $crate::require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
+        ns.expect("checked")
+    }};
+}
+
 /// A fake node root in a temporary directory.
 pub struct FakeRoot {
     pub dir: tempfile::TempDir,

@@ -115,6 +115,13 @@ impl Netns {
             .expect("k8snet runs in the namespace")
     }
 
+    /// Load tests/fixtures/iptables/NAME with a real `tool`
+    /// (iptables-restore, iptables-nft-restore, iptables-legacy-restore).
+    pub fn restore_fixture(&self, tool: &str, name: &str) {
+        let dump = super::fixture(&format!("iptables/{name}"));
+        self.sh(&format!("{tool} < '{}'", dump.display()));
+    }
+
     /// Read a file as seen inside the namespace (e.g. a /proc/sys key).
     pub fn read(&self, path: &str) -> String {
         self.sh(&format!("cat {path}")).trim().to_string()
