@@ -30,11 +30,42 @@ pub struct KeyOutcome {
     pub current: Option<String>,
     /// Value the profile asks for.
     pub target: Option<String>,
-    /// unchanged, pending, set, failed, reverted or skipped.
-    pub result: &'static str,
+    /// What happened.
+    pub result: KeyResult,
     /// Why it failed or was skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+/// What tune did, or would do, with one key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyResult {
+    /// Already within the rule.
+    Unchanged,
+    /// Dry run: would be written.
+    Pending,
+    /// Written.
+    Set,
+    /// Could not be written (reason given).
+    Failed,
+    /// Written, then put back by `--atomic`.
+    Reverted,
+    /// Dry run: cannot be planned (reason given).
+    Skipped,
+}
+
+impl std::fmt::Display for KeyResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            KeyResult::Unchanged => "unchanged",
+            KeyResult::Pending => "pending",
+            KeyResult::Set => "set",
+            KeyResult::Failed => "failed",
+            KeyResult::Reverted => "reverted",
+            KeyResult::Skipped => "skipped",
+        })
+    }
 }
 
 /// `k8snet tune`.
@@ -82,17 +113,17 @@ fn dry_run(ctx: &Context, profile: &Profile, args: &TuneArgs) -> Report {
         let current = live::read(host, &rule.key);
         let outcome = match (before_and_target(rule, &current), &rule.module) {
             (Ok((before, target)), _) if before == target => {
-                outcome(rule, &current, Some(target), "unchanged", None)
+                outcome(rule, &current, Some(target), KeyResult::Unchanged, None)
             }
-            (Ok((_, target)), _) => outcome(rule, &current, Some(target), "pending", None),
+            (Ok((_, target)), _) => outcome(rule, &current, Some(target), KeyResult::Pending, None),
             (Err(_), Some(module)) if current == Live::Missing => outcome(
                 rule,
                 &current,
                 Some(rule.want.to_string()),
-                "pending",
+                KeyResult::Pending,
                 Some(format!("(once {module} is loaded)")),
             ),
-            (Err(reason), _) => outcome(rule, &current, None, "skipped", Some(reason)),
+            (Err(reason), _) => outcome(rule, &current, None, KeyResult::Skipped, Some(reason)),
         };
         checks.push(key_check(&outcome));
         outcomes.push(outcome);
@@ -134,23 +165,29 @@ fn apply(ctx: &Context, profile: &Profile, args: &TuneArgs) -> anyhow::Result<Re
         let current = live::read(host, &rule.key);
         let outcome = match before_and_target(rule, &current) {
             Ok((before, target)) if before == target => {
-                outcome(rule, &current, Some(target), "unchanged", None)
+                outcome(rule, &current, Some(target), KeyResult::Unchanged, None)
             }
             Ok((before, target)) => match live::write(host, &rule.key, &target) {
                 Ok(()) => {
                     written.push((rule.key.clone(), before));
-                    outcome(rule, &current, Some(target), "set", None)
+                    outcome(rule, &current, Some(target), KeyResult::Set, None)
                 }
                 Err(e) => {
                     let reason = unwritable_reason(host, &rule.key, &e);
-                    outcome(rule, &current, Some(target), "failed", Some(reason))
+                    outcome(
+                        rule,
+                        &current,
+                        Some(target),
+                        KeyResult::Failed,
+                        Some(reason),
+                    )
                 }
             },
-            Err(reason) => outcome(rule, &current, None, "failed", Some(reason)),
+            Err(reason) => outcome(rule, &current, None, KeyResult::Failed, Some(reason)),
         };
         outcomes.push(outcome);
     }
-    let failed = outcomes.iter().any(|o| o.result == "failed")
+    let failed = outcomes.iter().any(|o| o.result == KeyResult::Failed)
         || checks.iter().any(|c| c.status == Status::Fail);
     if args.atomic && failed {
         revert(host, &written, &mut outcomes);
@@ -240,7 +277,7 @@ fn revert(host: &Host, written: &[(SysctlKey, String)], outcomes: &mut [KeyOutco
         if let Some(outcome) = outcomes.iter_mut().find(|o| &o.key == key) {
             match restored {
                 Ok(()) => {
-                    outcome.result = "reverted";
+                    outcome.result = KeyResult::Reverted;
                     outcome.reason = Some("--atomic: another key could not be written".into());
                 }
                 Err(e) => outcome.reason = Some(format!("--atomic revert failed: {e}")),
@@ -316,7 +353,10 @@ fn header(profile: &Profile) -> String {
 fn sysctl_file(profile: &Profile, outcomes: &[KeyOutcome]) -> String {
     let mut content = header(profile);
     for outcome in outcomes {
-        let keep = matches!(outcome.result, "unchanged" | "set" | "pending");
+        let keep = matches!(
+            outcome.result,
+            KeyResult::Unchanged | KeyResult::Set | KeyResult::Pending
+        );
         if let (true, Some(target)) = (keep, &outcome.target) {
             content.push_str(&format!("{} = {target}\n", outcome.key));
         }
@@ -360,7 +400,7 @@ fn outcome(
     rule: &SysctlRule,
     current: &Live,
     target: Option<String>,
-    result: &'static str,
+    result: KeyResult,
     reason: Option<String>,
 ) -> KeyOutcome {
     KeyOutcome {
@@ -378,9 +418,9 @@ fn key_check(outcome: &KeyOutcome) -> Check {
     let target = outcome.target.as_deref().unwrap_or("-");
     let reason = outcome.reason.as_deref().unwrap_or("");
     match outcome.result {
-        "unchanged" => Check::ok(id, format!("already {current}")),
-        "set" => Check::ok(id, format!("set {current} -> {target}")),
-        "pending" => Check::new(
+        KeyResult::Unchanged => Check::ok(id, format!("already {current}")),
+        KeyResult::Set => Check::ok(id, format!("set {current} -> {target}")),
+        KeyResult::Pending => Check::new(
             id,
             Status::Warn,
             format!("would set {current} -> {target} {reason}")
@@ -388,9 +428,14 @@ fn key_check(outcome: &KeyOutcome) -> Check {
                 .to_string(),
         )
         .code("tune-pending"),
-        "reverted" => Check::new(id, Status::Warn, format!("reverted to {current}: {reason}"))
-            .code("tune-reverted"),
-        _ => Check::new(id, Status::Fail, format!("not applied: {reason}"))
+        KeyResult::Reverted => {
+            Check::new(id, Status::Warn, format!("reverted to {current}: {reason}"))
+                .code("tune-reverted")
+        }
+        KeyResult::Skipped => Check::new(id, Status::Fail, format!("cannot be set: {reason}"))
+            .code("sysctl-missing")
+            .hint("`k8snet check` says why the key is missing or unreadable"),
+        KeyResult::Failed => Check::new(id, Status::Fail, format!("not applied: {reason}"))
             .code("sysctl-unwritable")
             .hint("run as root on the node (host-wide keys need the initial network namespace)"),
     }
