@@ -253,6 +253,117 @@ impl Serialize for Report {
     }
 }
 
+/// Pretty JSON indented as a member of the top-level object (one level in),
+/// so the JSON renderer can copy it verbatim.
+pub(crate) fn member_json(value: &impl Serialize) -> Result<String, serde_json::Error> {
+    let mut bytes = Vec::new();
+    let mut serializer =
+        serde_json::Serializer::with_formatter(&mut bytes, MemberFormatter::default());
+    value.serialize(&mut serializer)?;
+    // serde_json writes only valid UTF-8.
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// serde_json's pretty layout (two-space indent, `": "`), started one level
+/// deep.
+#[derive(Default)]
+struct MemberFormatter {
+    depth: usize,
+    has_value: bool,
+}
+
+impl MemberFormatter {
+    fn newline<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b"\n")?;
+        for _ in 0..=self.depth {
+            writer.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        bracket: &[u8],
+    ) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(writer)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        self.newline(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for MemberFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+    ) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        _writer: &mut W,
+    ) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// Stored JSON text re-emitted event by event into another serializer
 /// (YAML), so nothing is rebuilt in memory.
 struct Transcoded<'a>(&'a str);
@@ -314,7 +425,7 @@ impl Report {
     /// plain-data types cannot fail; if it ever did, the key holds the
     /// error text rather than aborting the report.
     pub fn with_data(mut self, key: &str, value: &impl Serialize) -> Self {
-        let json = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
+        let json = member_json(value).unwrap_or_else(|e| {
             serde_json::Value::String(format!("unserializable: {e}")).to_string()
         });
         self.data.push((key.to_string(), json));
@@ -433,6 +544,18 @@ pub(crate) mod tests {
                 error: 1
             }
         );
+    }
+
+    #[test]
+    fn member_json_is_serde_pretty_one_level_in() {
+        let value = serde_json::json!({
+            "empty_list": [], "empty_map": {}, "n": 1.5, "s": "a\nb \"q\"",
+            "nested": [{"a": [1, [2, []]], "b": {"c": null}}, [], {}],
+        });
+        let pretty = serde_json::to_string_pretty(&value).expect("pretty");
+        let shifted = pretty.replace('\n', "\n  ");
+        assert_eq!(member_json(&value).expect("member"), shifted);
+        assert_eq!(member_json(&3).expect("scalar"), "3");
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! JSON: the report model, pretty-printed, newline-terminated.
 //!
 //! The top-level object is written here so that the stored payloads, which
-//! are already pretty JSON text, are copied rather than parsed again: each
-//! is shifted one level in by indenting its lines (a raw newline only
-//! occurs between tokens; newlines inside strings are escaped).
+//! are already pretty JSON text indented for their place, are copied rather
+//! than parsed again.
 
 use std::io::{self, Write};
 
@@ -33,21 +32,16 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn to_pretty(value: &impl Serialize) -> io::Result<String> {
-    serde_json::to_string_pretty(value).map_err(io::Error::other)
+    crate::report::member_json(value).map_err(io::Error::other)
 }
 
+/// `"key": value`; `json` is already indented one level in (stored
+/// payloads are, see `Report::with_data`; scalars have no newlines).
 fn member(out: &mut dyn Write, key: &str, json: &str, last: bool) -> io::Result<()> {
     out.write_all(b"  ")?;
     out.write_all(to_pretty(&key)?.as_bytes())?;
     out.write_all(b": ")?;
-    let mut lines = json.split('\n');
-    if let Some(first) = lines.next() {
-        out.write_all(first.as_bytes())?;
-    }
-    for line in lines {
-        out.write_all(b"\n  ")?;
-        out.write_all(line.as_bytes())?;
-    }
+    out.write_all(json.as_bytes())?;
     out.write_all(if last { b"\n" } else { b",\n" })
 }
 
