@@ -62,9 +62,14 @@ fn problem_codes(lease: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The shared server, or one started for the test (`server!(EtcdServer::start(tls))`);
+/// skips locally and fails in CI when etcd cannot run.
 macro_rules! server {
-    () => {{
-        let server = shared();
+    () => {
+        server!(shared())
+    };
+    ($start:expr) => {{
+        let server = $start;
         crate::require!(
             server.is_ok(),
             format!("no etcd: {:?}", server.as_ref().err())
@@ -426,12 +431,7 @@ fn silent_endpoint_exits_2_within_the_timeout() {
 
 #[test]
 fn tls_with_client_certificates() {
-    let server = EtcdServer::start(true);
-    crate::require!(
-        server.is_ok(),
-        format!("no TLS etcd: {:?}", server.as_ref().err())
-    );
-    let server = server.expect("checked");
+    let server = server!(EtcdServer::start(true));
     let prefix = EtcdServer::prefix("tls");
     server.put_v3(
         &format!("{prefix}/config"),
@@ -511,12 +511,7 @@ fn tls_with_client_certificates() {
 
 #[test]
 fn wrong_password_is_an_auth_error_that_never_shows_the_password() {
-    let server = EtcdServer::start(false);
-    crate::require!(
-        server.is_ok(),
-        format!("no etcd: {:?}", server.as_ref().err())
-    );
-    let server = server.expect("checked");
+    let server = server!(EtcdServer::start(false));
     let prefix = EtcdServer::prefix("auth");
     server.put_v3(
         &format!("{prefix}/config"),
