@@ -7,6 +7,7 @@
 //! run is `error` (exit 2), and the others still run.
 
 use crate::Context;
+use crate::backend::Evidence;
 use crate::cli::DoctorArgs;
 use crate::etcd::Snapshot;
 use crate::glob;
@@ -77,9 +78,15 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
         .and_then(|s| s.config.as_ref())
         .map(|c| c.backend.kind.as_str());
     ctx.progress.show("checking the flannel backend");
-    checks.extend(crate::backend::doctor_checks(ctx, etcd_backend));
+    let (backend_checks, local) = crate::backend::doctor_checks(ctx, etcd_backend);
+    checks.extend(backend_checks);
     if selection.runs_area("dataplane", &["dataplane.vtep", "dataplane.extra"]) {
-        checks.extend(dataplane_checks(ctx, args, snapshot.as_ref()));
+        checks.extend(dataplane_checks(
+            ctx,
+            args,
+            snapshot.as_ref(),
+            local.as_ref(),
+        ));
     }
     if selection.runs_area(
         "proxy",
@@ -106,15 +113,21 @@ pub fn run(ctx: &Context, args: &DoctorArgs) -> anyhow::Result<Report> {
 }
 
 /// The dataplane checks, with leases from the file the user named, else
-/// from etcd.
-fn dataplane_checks(ctx: &Context, args: &DoctorArgs, snapshot: Option<&Snapshot>) -> Vec<Check> {
-    let from_etcd = || {
-        snapshot
-            .filter(|s| !s.leases.is_empty())
-            .map(|s| Ok(crate::dataplane::from_etcd(&s.leases)))
+/// from etcd, against the interfaces the backend checks read.
+fn dataplane_checks(
+    ctx: &Context,
+    args: &DoctorArgs,
+    snapshot: Option<&Snapshot>,
+    local: Option<&Evidence>,
+) -> Vec<Check> {
+    let Some(local) = local else {
+        return vec![Check::skip(
+            "dataplane.state",
+            "the node's interfaces could not be read: see backend.type",
+        )];
     };
-    match crate::dataplane::leases_from_files(&args.leases).or_else(from_etcd) {
-        Some(leases) => crate::dataplane::checks(ctx, &leases),
+    match crate::dataplane::leases(&args.leases, snapshot) {
+        Some(leases) => crate::dataplane::checks(ctx, &leases, local),
         None => vec![Check::skip(
             "dataplane.leases",
             "no leases: configure etcd, or pass --nodes-file or --leases-file",

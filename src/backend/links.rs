@@ -159,12 +159,8 @@ pub fn parse_default_route(text: &str) -> Option<String> {
     })
 }
 
-/// The node's links: sysfs under the host root, with `ip` details merged.
-pub fn read_links(ctx: &Context) -> anyhow::Result<Vec<Link>> {
-    Ok(scan(ctx)?.links)
-}
-
-/// [`read_links`] plus notes on what could not be read.
+/// The node's links (sysfs under the host root, with `ip` details merged),
+/// plus notes on what could not be read.
 pub fn scan(ctx: &Context) -> anyhow::Result<Scan> {
     let host = &ctx.host;
     let mut notes = Vec::new();

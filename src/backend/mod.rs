@@ -12,7 +12,7 @@ pub mod verdict;
 
 use serde::Serialize;
 
-pub use links::{Link, VxlanInfo, read_links};
+pub use links::{Link, VxlanInfo};
 pub use netconf::{BackendConf, NetConf, read_net_conf};
 pub use subnet_env::{SubnetEnv, read_subnet_env};
 pub use verdict::{Evidence, Source};
@@ -73,27 +73,27 @@ pub fn run(ctx: &Context, args: &BackendArgs) -> anyhow::Result<Report> {
         ));
     }
     report.checks = verdict.checks;
-    let leases = crate::dataplane::leases_from_files(&args.leases).or_else(|| {
-        snapshot
-            .as_ref()
-            .filter(|s| !s.leases.is_empty())
-            .map(|s| Ok(crate::dataplane::from_etcd(&s.leases)))
-    });
-    if let Some(leases) = leases {
-        report.checks.extend(crate::dataplane::checks(ctx, &leases));
+    if let Some(leases) = crate::dataplane::leases(&args.leases, snapshot.as_ref()) {
+        report
+            .checks
+            .extend(crate::dataplane::checks(ctx, &leases, &evidence));
     }
     Ok(report)
 }
 
-/// `doctor`'s `backend.type` and `backend.mtu` checks. `etcd_backend` is
-/// the etcd config's Backend.Type when doctor read it.
-pub fn doctor_checks(ctx: &Context, etcd_backend: Option<&str>) -> Vec<Check> {
+/// `doctor`'s `backend.type` and `backend.mtu` checks, plus the evidence
+/// they were made from (the dataplane checks reuse its interfaces).
+/// `etcd_backend` is the etcd config's Backend.Type when doctor read it.
+pub fn doctor_checks(ctx: &Context, etcd_backend: Option<&str>) -> (Vec<Check>, Option<Evidence>) {
     match gather(ctx, etcd_backend) {
-        Ok((evidence, _)) => judge(&evidence).checks,
-        Err(err) => vec![
-            Check::error("backend.type", &err),
-            Check::skip("backend.mtu", "the backend is unknown: see backend.type"),
-        ],
+        Ok((evidence, _)) => (judge(&evidence).checks, Some(evidence)),
+        Err(err) => (
+            vec![
+                Check::error("backend.type", &err),
+                Check::skip("backend.mtu", "the backend is unknown: see backend.type"),
+            ],
+            None,
+        ),
     }
 }
 

@@ -176,10 +176,11 @@ pub struct KernelState {
 }
 
 /// Read the state: routes always, and for the first flannel VXLAN device
-/// its neighbours and FDB entries.
-pub fn read(ctx: &Context) -> anyhow::Result<KernelState> {
+/// among `links` (already read by the backend checks) its neighbours and
+/// FDB entries.
+pub fn read(ctx: &Context, links: &[Link]) -> anyhow::Result<KernelState> {
     let exec = &ctx.host.exec;
-    let devices = vxlan_devices(&crate::backend::read_links(ctx)?);
+    let devices = vxlan_devices(links);
     let routes = parse_routes(&exec.run("ip", &["-j", "-4", "route", "show", "table", "main"])?)?;
     let mut state = KernelState {
         routes,
