@@ -134,17 +134,6 @@ fn node_list(nodes: &[Node]) -> String {
     serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string()
 }
 
-fn cluster() -> Option<Cluster> {
-    match Cluster::new(3) {
-        Ok(cluster) => Some(cluster),
-        Err(why) => {
-            assert!(!crate::support::in_ci(), "required in CI: {why}");
-            eprintln!("skipping: {why}");
-            None
-        }
-    }
-}
-
 /// (id, status, code) of the checks that are not ok.
 fn problems(report: &Value) -> Vec<(String, String, String)> {
     report["checks"]
@@ -173,7 +162,7 @@ fn summary_of(report: &Value, id: &str) -> String {
 
 #[test]
 fn healthy_overlay_pings_and_passes_then_each_fault_is_named() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = crate::available!(Cluster::new(3));
     assert!(
         cluster.ping(1, 2),
         "pods on node-1 reach node-2 over the overlay"
@@ -285,7 +274,7 @@ fn healthy_overlay_pings_and_passes_then_each_fault_is_named() {
 
 #[test]
 fn entries_for_a_removed_node_are_extra() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = crate::available!(Cluster::new(3));
     cluster.node(1).ns.sh(&format!(
         "ip route add 10.244.9.0/24 via 10.244.9.0 dev flannel.1 onlink
          bridge fdb append 02:00:00:00:00:09 dev flannel.1 dst {} self permanent",
@@ -305,7 +294,7 @@ fn entries_for_a_removed_node_are_extra() {
 
 #[test]
 fn backend_reports_dataplane_and_an_overlay_mtu_the_underlay_cannot_carry() {
-    let Some(cluster) = cluster() else { return };
+    let cluster = crate::available!(Cluster::new(3));
     let backend = |index: u8| {
         let out = cluster.node(index).ns.k8snet(&[
             "backend",

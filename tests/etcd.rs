@@ -68,14 +68,9 @@ macro_rules! server {
     () => {
         server!(shared())
     };
-    ($start:expr) => {{
-        let server = $start;
-        crate::require!(
-            server.is_ok(),
-            format!("no etcd: {:?}", server.as_ref().err())
-        );
-        server.expect("checked")
-    }};
+    ($start:expr) => {
+        crate::available!($start)
+    };
 }
 
 #[test]

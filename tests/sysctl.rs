@@ -3,7 +3,6 @@
 
 use serde_json::Value;
 
-use crate::support::netns::Netns;
 use crate::support::{FakeRoot, code, fixture, run, stderr, stdout};
 
 /// A node where everything the default profile wants is in place.
@@ -335,20 +334,9 @@ fn profile_commands_list_show_and_explain() {
     assert_eq!(yaml["profile"]["sources"][1], "embedded:k8s-node");
 }
 
-fn netns() -> Option<Netns> {
-    match Netns::new() {
-        Ok(ns) => Some(ns),
-        Err(why) => {
-            assert!(!crate::support::in_ci(), "required in CI: {why}");
-            eprintln!("skipping: {why}");
-            None
-        }
-    }
-}
-
 #[test]
 fn real_kernel_tune_apply_persist_and_rollback_in_a_netns() {
-    let Some(ns) = netns() else { return };
+    let ns = crate::netns!();
     ns.sh("echo 0 > /proc/sys/net/ipv4/ip_forward; echo 60 > /proc/sys/net/ipv4/tcp_fin_timeout");
     let profile = fixture("profiles/netns-safe.yaml");
     let profile = profile.to_str().expect("utf-8 path");
@@ -391,7 +379,7 @@ fn real_kernel_tune_apply_persist_and_rollback_in_a_netns() {
 
 #[test]
 fn real_kernel_host_wide_key_is_reported_unwritable_while_others_apply() {
-    let Some(ns) = netns() else { return };
+    let ns = crate::netns!();
     ns.sh("echo 0 > /proc/sys/net/ipv4/ip_forward");
     let conntrack_before = ns.read("/proc/sys/net/netfilter/nf_conntrack_max");
     let profile = fixture("profiles/conntrack-raise.yaml");
@@ -432,7 +420,7 @@ fn real_kernel_host_wide_key_is_reported_unwritable_while_others_apply() {
 
 #[test]
 fn real_kernel_atomic_reverts_what_was_written() {
-    let Some(ns) = netns() else { return };
+    let ns = crate::netns!();
     ns.sh("echo 0 > /proc/sys/net/ipv4/ip_forward; echo 60 > /proc/sys/net/ipv4/tcp_fin_timeout");
     let profile = fixture("profiles/conntrack-raise.yaml");
     let out = ns.k8snet(&[

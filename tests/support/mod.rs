@@ -78,15 +78,24 @@ macro_rules! require {
     };
 }
 
+/// The value of a `Result` for something this machine may lack (root, a
+/// namespace, etcd): skip the test locally, fail it in CI.
+#[macro_export]
+macro_rules! available {
+    ($result:expr) => {{
+        let result = $result;
+        $crate::require!(result.is_ok(), format!("{:?}", result.as_ref().err()));
+        result.expect("checked")
+    }};
+}
+
 /// A throwaway network namespace, or skip the test (fail in CI) when none
 /// can be made here.
 #[macro_export]
 macro_rules! netns {
-    () => {{
-        let ns = $crate::support::netns::Netns::new();
-        $crate::require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-        ns.expect("checked")
-    }};
+    () => {
+        $crate::available!($crate::support::netns::Netns::new())
+    };
 }
 
 /// A fake node root in a temporary directory.
