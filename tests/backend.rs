@@ -6,7 +6,6 @@ use std::os::unix::fs::PermissionsExt;
 
 use serde_json::Value;
 
-use crate::support::netns::Netns;
 use crate::support::{FakeRoot, code, fixture, run, stderr, stdout};
 
 fn json(out: &std::process::Output) -> Value {
@@ -36,9 +35,7 @@ ip route add default via 192.0.2.1 dev eth0";
 
 #[test]
 fn vxlan_node_through_a_host_root_agrees_and_fits() {
-    let ns = Netns::new();
-    require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-    let ns = ns.expect("checked by require!");
+    let ns = crate::netns!();
     ns.sh(UNDERLAY);
     ns.sh(
         "ip link add flannel.1 type vxlan id 1 dstport 8472 nolearning local 192.0.2.10 dev eth0
@@ -99,9 +96,7 @@ ip link set veth1a2b master cni0",
 
 #[test]
 fn pod_veth_bigger_than_the_room_fails_with_names_and_numbers() {
-    let ns = Netns::new();
-    require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-    let ns = ns.expect("checked by require!");
+    let ns = crate::netns!();
     ns.sh(UNDERLAY);
     ns.sh("ip link add flannel.1 type vxlan id 1 dstport 8472 nolearning local 192.0.2.10 dev eth0
 ip link add cni0 type bridge
@@ -135,9 +130,7 @@ printf 'FLANNEL_NETWORK=10.244.0.0/16\\nFLANNEL_SUBNET=10.244.3.1/24\\nFLANNEL_M
 
 #[test]
 fn tun_flannel0_is_the_udp_backend() {
-    let ns = Netns::new();
-    require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-    let ns = ns.expect("checked by require!");
+    let ns = crate::netns!();
     ns.sh(UNDERLAY);
     ns.sh("ip tuntap add flannel0 mode tun
 ip link set flannel0 mtu 1472
@@ -156,9 +149,7 @@ printf 'FLANNEL_NETWORK=4.0.0.0/16\\nFLANNEL_SUBNET=4.0.34.1/24\\nFLANNEL_MTU=14
 
 #[test]
 fn wireguard_and_ipip_devices_when_the_kernel_has_them() {
-    let ns = Netns::new();
-    require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-    let ns = ns.expect("checked by require!");
+    let ns = crate::netns!();
     ns.sh(UNDERLAY);
     for (kind, name, create) in [
         (

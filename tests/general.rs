@@ -76,9 +76,7 @@ fn man_page_builds() {
 
 #[test]
 fn a_netns_has_its_own_sysctls_and_files() {
-    let ns = crate::support::netns::Netns::new();
-    crate::require!(ns.is_ok(), format!("{:?}", ns.as_ref().err()));
-    let ns = ns.expect("checked");
+    let ns = crate::netns!();
     ns.sh("echo 0 > /proc/sys/net/ipv4/ip_forward && echo 1 > /etc/sysctl.d/probe.conf");
     assert_eq!(ns.read("/proc/sys/net/ipv4/ip_forward"), "0");
     assert_eq!(ns.read("/etc/sysctl.d/probe.conf"), "1");
