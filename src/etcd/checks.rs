@@ -106,13 +106,6 @@ fn rank(code: &str) -> usize {
         .unwrap_or(CODES.len())
 }
 
-fn hint(code: &str) -> &'static str {
-    CODES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("", |(_, h)| h)
-}
-
 /// The code (from [`CODES`]) of the worst problem: highest status, then
 /// the most important code.
 fn worst<'a>(problems: impl Iterator<Item = &'a Problem>) -> Option<&'a Problem> {
@@ -121,13 +114,15 @@ fn worst<'a>(problems: impl Iterator<Item = &'a Problem>) -> Option<&'a Problem>
 
 /// A check carrying `code` with its hint; `code` must be one of [`CODES`].
 fn finding(id: &str, status: ProblemStatus, summary: String, code: &str) -> Check {
-    let static_code = CODES
+    let (static_code, hint) = CODES
         .iter()
         .find(|(c, _)| *c == code)
-        .map_or("etcd-problem", |(c, _)| c);
+        .copied()
+        .unwrap_or(("etcd-problem", ""));
+    debug_assert_ne!(static_code, "etcd-problem", "{code} is missing from CODES");
     Check::new(id, status.status(), summary)
         .code(static_code)
-        .hint(hint(code))
+        .hint(hint)
 }
 
 /// `etcd.config`.
