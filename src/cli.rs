@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::render::{ColorChoice, Format};
 use crate::report::FailOn;
@@ -35,6 +35,29 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The process's arguments, or exit with clap's message (status 2) or
+    /// help (status 0).
+    pub fn from_env() -> Cli {
+        let mut command = Cli::command();
+        let parsed = command
+            .try_get_matches_from_mut(std::env::args_os())
+            .and_then(|mut matches| {
+                Cli::from_arg_matches_mut(&mut matches).map_err(|err| err.format(&mut command))
+            });
+        match parsed {
+            Ok(cli) => {
+                // Leaked on purpose: the process ends soon after, and freeing
+                // the command tree's thousand allocations cost several
+                // percent of a whole `k8snet check` (README, Benchmarks).
+                std::mem::forget(command);
+                cli
+            }
+            Err(err) => err.exit(),
+        }
+    }
 }
 
 /// Options every command takes.

@@ -3,6 +3,9 @@
 
 /// Whether `text` matches `pattern` (`*` any run, `?` one character).
 pub fn matches(pattern: &str, text: &str) -> bool {
+    if !pattern.contains(['*', '?']) {
+        return pattern == text;
+    }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     // Iterative matcher with one backtrack point: linear for the patterns

@@ -180,6 +180,16 @@ impl Host {
             .map_err(|e| HostError::from_io(path, e))
     }
 
+    /// Whether the filesystem holding a node path is mounted read-only, as
+    /// /proc/sys is in most containers and the whole root is in a DaemonSet
+    /// that mounts the node read-only.
+    pub fn on_read_only_mount(&self, node_path: &str) -> Result<bool, HostError> {
+        let path = self.path(node_path);
+        rustix::fs::statvfs(&path)
+            .map(|fs| fs.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
+            .map_err(|e| HostError::from_io(path, e.into()))
+    }
+
     /// Target of a symbolic link, as the kernel reports it
     /// (`/proc/self/ns/net` reads `net:[4026531840]`).
     pub fn read_link(&self, node_path: &str) -> Result<String, HostError> {
@@ -283,16 +293,23 @@ impl Host {
     }
 }
 
-/// /proc and /sys files report a size of 0, so `fs::read_to_string` starts
-/// with a tiny buffer and doubles it read by read; one page covers nearly
-/// every such file in a single read(2).
+/// Reads page by page without asking for the size first. /proc and /sys
+/// files report a size of 0 and the rest are small; std's read_to_end asks
+/// anyway (statx, statx, lseek per file), which was a third of
+/// `k8snet check`'s system calls.
 fn read_text(path: &Path) -> io::Result<String> {
     use std::io::Read;
     let mut file = File::open(path)?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let capacity = usize::try_from(size).unwrap_or(0).max(4096);
-    let mut bytes = Vec::with_capacity(capacity + 1);
-    file.read_to_end(&mut bytes)?;
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
     String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 

@@ -4,10 +4,8 @@
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = k8snet::cli::Cli::parse();
+    let cli = k8snet::cli::Cli::from_env();
     // Block-buffered: stdout's own line buffering would make one write per
     // line of a JSON or table report.
     let mut stdout = BufWriter::new(std::io::stdout().lock());

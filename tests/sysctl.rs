@@ -442,3 +442,27 @@ fn real_kernel_atomic_reverts_what_was_written() {
     assert_eq!(ns.read("/proc/sys/net/ipv4/tcp_fin_timeout"), "60");
     assert_eq!(ns.sh("ls /etc/sysctl.d"), "", "nothing persisted");
 }
+
+#[test]
+fn real_kernel_read_only_proc_sys_is_found_and_every_key_says_why() {
+    let ns = crate::netns!();
+    ns.sh("echo 0 > /proc/sys/net/ipv4/ip_forward");
+    // What a container runtime does; this mount namespace is the test's own.
+    ns.sh("mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys");
+    let check = ns.k8snet(&["check", "-o", "json"]);
+    let scope = check_by_id(&json(&check), "netns.scope").clone();
+    assert_eq!(scope["code"], "procsys-read-only", "{scope:#}");
+
+    let out = ns.k8snet(&["tune", "--apply", "--no-persist", "-o", "json"]);
+    assert_eq!(code(&out), Some(1), "{}", stdout(&out));
+    let forward = check_by_id(&json(&out), "tune.net.ipv4.ip_forward").clone();
+    assert_eq!(forward["code"], "sysctl-unwritable", "{forward:#}");
+    assert!(
+        forward["summary"]
+            .as_str()
+            .expect("text")
+            .contains("mounted read-only"),
+        "{forward:#}"
+    );
+    assert_eq!(ns.read("/proc/sys/net/ipv4/ip_forward"), "0");
+}

@@ -21,7 +21,7 @@ fn list() -> anyhow::Result<Report> {
         &["name", "extends", "keys", "description"],
     );
     let mut profiles = Vec::new();
-    for (name, _) in EMBEDDED {
+    for super::Embedded { name, .. } in EMBEDDED {
         let profile = load(name)?;
         let parent = profile
             .sources
@@ -79,7 +79,7 @@ fn explain(key: &str, profile_name: &str) -> anyhow::Result<Report> {
         None => {
             let owners: Vec<String> = EMBEDDED
                 .iter()
-                .filter_map(|(name, _)| load(name).ok())
+                .filter_map(|embedded| load(embedded.name).ok())
                 .filter(|p| p.sysctls.iter().any(|r| r.key == key))
                 .map(|p| p.name)
                 .collect();

@@ -196,10 +196,10 @@ impl Visitor<'_> for ScalarOnly {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::{Profile, parse_one};
+    use crate::profile::{Profile, ProfileText, parse_one};
 
     fn parse(text: &str) -> anyhow::Result<Profile> {
-        parse_one("test.yaml", text).map(|(profile, _, _)| profile)
+        parse_one("test.yaml", &ProfileText::Yaml(text.to_string())).map(|(profile, _, _)| profile)
     }
 
     fn error_text(text: &str) -> String {

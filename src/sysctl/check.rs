@@ -63,13 +63,14 @@ pub struct ModuleEntry {
 pub fn evaluate(host: &Host, profile: &Profile) -> (Evaluation, Vec<Check>) {
     let scope = scope::detect(host);
     let boot = BootConfig::load(host);
+    let boot_loads = modules::BootLoads::read(host);
     let modules: Vec<ModuleEntry> = profile
         .modules
         .iter()
         .map(|name| ModuleEntry {
             name: name.clone(),
             state: modules::state(host, name),
-            persisted_at: modules::persisted_at(host, name),
+            persisted_at: boot_loads.loads(name),
         })
         .collect();
     let mut checks = vec![scope_check(&scope)];

@@ -122,28 +122,44 @@ pub const LOAD_DIRS: &[&str] = &[
     "/lib/modules-load.d",
 ];
 
-/// The file:line that loads `module` at boot, if any.
-pub fn persisted_at(host: &Host, module: &str) -> Option<String> {
-    let name = module.replace('-', "_");
-    let mut files: Vec<String> = LOAD_DIRS
-        .iter()
-        .flat_map(|dir| {
-            host.list(dir)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|n| n.ends_with(".conf"))
-                .map(move |n| format!("{dir}/{n}"))
+/// The modules-load.d files and /etc/modules, read once for every module
+/// a profile names.
+pub struct BootLoads {
+    files: Vec<(String, String)>,
+}
+
+impl BootLoads {
+    /// Read every boot-time module list on the node.
+    pub fn read(host: &Host) -> BootLoads {
+        let mut paths: Vec<String> = LOAD_DIRS
+            .iter()
+            .flat_map(|dir| {
+                host.list(dir)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|n| n.ends_with(".conf"))
+                    .map(move |n| format!("{dir}/{n}"))
+            })
+            .collect();
+        paths.push("/etc/modules".into());
+        let files = paths
+            .into_iter()
+            .filter_map(|path| host.read(&path).ok().map(|text| (path, text)))
+            .collect();
+        BootLoads { files }
+    }
+
+    /// The file:line that loads `module` at boot, if any.
+    pub fn loads(&self, module: &str) -> Option<String> {
+        let name = module.replace('-', "_");
+        self.files.iter().find_map(|(file, text)| {
+            text.lines().enumerate().find_map(|(index, line)| {
+                let entry = line.split(['#', ';']).next().unwrap_or("").trim();
+                let first = entry.split_whitespace().next()?;
+                (first.replace('-', "_") == name).then(|| format!("{file}:{}", index + 1))
+            })
         })
-        .collect();
-    files.push("/etc/modules".into());
-    files.iter().find_map(|file| {
-        let text = host.read(file).ok()?;
-        text.lines().enumerate().find_map(|(index, line)| {
-            let entry = line.split(['#', ';']).next().unwrap_or("").trim();
-            let first = entry.split_whitespace().next()?;
-            (first.replace('-', "_") == name).then(|| format!("{file}:{}", index + 1))
-        })
-    })
+    }
 }
 
 /// modules.builtin / modules.dep lines start with `kernel/…/NAME.ko[.xz]`;

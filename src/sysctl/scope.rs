@@ -20,7 +20,8 @@ pub struct Scope {
     pub initial_netns: Option<bool>,
     /// How that was decided.
     pub evidence: String,
-    /// /proc/sys (or /proc) is mounted read-only, as in most containers.
+    /// /proc/sys (below the host root) is on a read-only mount, as in most
+    /// containers: nothing there can be written.
     pub proc_sys_read_only: bool,
 }
 
@@ -30,10 +31,10 @@ const CONNTRACK_MAX: &str = "/proc/sys/net/netfilter/nf_conntrack_max";
 
 /// Work out the scope from /proc.
 pub fn detect(host: &Host) -> Scope {
-    let proc_sys_read_only = host
-        .read("/proc/self/mounts")
-        .map(|mounts| read_only_proc_sys(&mounts))
-        .unwrap_or(false);
+    // The mount flags of the very directory `tune` writes to, rather than a
+    // search of /proc/self/mounts, which also costs a tenth of a whole
+    // `k8snet check` to generate.
+    let proc_sys_read_only = host.on_read_only_mount("/proc/sys").unwrap_or(false);
     let own = host.read_link("/proc/self/ns/net");
     let init = host.read_link("/proc/1/ns/net");
     let (initial_netns, evidence) = match (&own, &init) {
@@ -62,44 +63,5 @@ pub fn detect(host: &Host) -> Scope {
         initial_netns,
         evidence,
         proc_sys_read_only,
-    }
-}
-
-/// Whether /proc/sys (or /proc, when /proc/sys is not a mount of its own)
-/// is mounted read-only, from /proc/self/mounts.
-fn read_only_proc_sys(mounts: &str) -> bool {
-    let mut proc_ro = None;
-    let mut proc_sys_ro = None;
-    for line in mounts.lines() {
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        let (Some(target), Some(options)) = (fields.get(1), fields.get(3)) else {
-            continue;
-        };
-        let ro = options.split(',').any(|o| o == "ro");
-        // Later mounts stack over earlier ones at the same point.
-        match *target {
-            "/proc" => proc_ro = Some(ro),
-            "/proc/sys" => proc_sys_ro = Some(ro),
-            _ => {}
-        }
-    }
-    proc_sys_ro.or(proc_ro).unwrap_or(false)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn docker_style_read_only_proc_sys() {
-        let mounts = "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\nproc /proc/sys proc ro,nosuid,nodev,noexec,relatime 0 0\n";
-        assert!(read_only_proc_sys(mounts));
-    }
-
-    #[test]
-    fn writable_proc() {
-        assert!(!read_only_proc_sys("proc /proc proc rw,relatime 0 0\n"));
-        assert!(!read_only_proc_sys(""));
-        assert!(read_only_proc_sys("proc /proc proc ro,relatime 0 0\n"));
     }
 }
