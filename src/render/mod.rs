@@ -3,6 +3,7 @@
 //! Renderers are free functions from a report to a writer; `write` picks
 //! one. Color and width are decided once, in [`Style::detect`].
 
+mod grid;
 mod json;
 mod junit;
 mod prometheus;
@@ -46,7 +47,8 @@ pub enum ColorChoice {
 pub struct Style {
     /// Use ANSI colors.
     pub color: bool,
-    /// Fixed width; `None` lets comfy-table detect the terminal.
+    /// The width to fit tables in: the terminal's, or `None` for pipes and
+    /// files, where nothing wraps.
     pub width: Option<u16>,
 }
 
@@ -63,7 +65,8 @@ impl Style {
             }
         };
         colored::control::set_override(color);
-        Style { color, width: None }
+        let width = terminal_size::terminal_size_of(io::stdout()).map(|(width, _)| width.0);
+        Style { color, width }
     }
 
     /// No color, fixed width: for tests and pipes.
@@ -94,6 +97,9 @@ pub fn write(
 /// Replace control characters (escape sequences from etcd values, iptables
 /// comments or interface names) so they cannot drive the terminal.
 pub fn sanitize(text: &str) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return text.to_string();
+    }
     text.chars()
         .map(|c| {
             if c.is_control() && c != '\n' {

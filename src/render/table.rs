@@ -5,8 +5,8 @@
 use std::io::{self, Write};
 
 use colored::Colorize;
-use comfy_table::{ContentArrangement, Table as Grid, presets};
 
+use crate::render::grid::Grid;
 use crate::render::{Style, sanitize};
 use crate::report::{Check, Report, Status, Table};
 
@@ -33,16 +33,6 @@ pub fn write(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<
     Ok(())
 }
 
-fn grid(style: &Style) -> Grid {
-    let mut grid = Grid::new();
-    grid.load_preset(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    if let Some(width) = style.width {
-        grid.set_width(width);
-    }
-    grid
-}
-
 fn write_listing(table: &Table, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let title = sanitize(&table.title);
     writeln!(
@@ -57,18 +47,16 @@ fn write_listing(table: &Table, style: &Style, out: &mut dyn Write) -> io::Resul
     if table.rows.is_empty() {
         return writeln!(out, "  (none)");
     }
-    let mut grid = grid(style);
-    grid.set_header(table.columns.iter().map(|c| c.to_uppercase()));
+    let mut grid = Grid::new(table.columns.iter().map(|c| c.to_uppercase()));
     for row in &table.rows {
-        grid.add_row(row.iter().map(|cell| sanitize(cell)));
+        grid.push(row.iter().map(|cell| sanitize(cell)));
     }
-    writeln!(out, "{}", trim_lines(&grid.to_string()))
+    writeln!(out, "{}", grid.render(style.width))
 }
 
 /// Checks grouped by area, areas in order of first appearance.
 fn write_checks(checks: &[Check], style: &Style, out: &mut dyn Write) -> io::Result<()> {
-    let mut grid = grid(style);
-    grid.set_header(["STATUS", "CHECK", "FINDING"]);
+    let mut grid = Grid::new(["STATUS", "CHECK", "FINDING"]);
     let mut areas: Vec<&str> = Vec::new();
     for check in checks {
         if !areas.contains(&check.area()) {
@@ -76,16 +64,16 @@ fn write_checks(checks: &[Check], style: &Style, out: &mut dyn Write) -> io::Res
         }
     }
     for area in areas {
-        grid.add_row(vec![String::new(), format!("[{area}]"), String::new()]);
+        grid.push([String::new(), format!("[{area}]"), String::new()]);
         for check in checks.iter().filter(|c| c.area() == area) {
-            grid.add_row(vec![
+            grid.push([
                 status_word(check.status, style),
                 sanitize(&check.id),
                 finding_text(check),
             ]);
         }
     }
-    writeln!(out, "{}", trim_lines(&grid.to_string()))
+    writeln!(out, "{}", grid.render(style.width))
 }
 
 fn finding_text(check: &Check) -> String {
@@ -140,15 +128,6 @@ fn summary_line(report: &Report, style: &Style) -> String {
     } else {
         line
     }
-}
-
-/// comfy-table pads every line to the full width; trailing blanks only
-/// make diffs and `grep` output noisier.
-fn trim_lines(text: &str) -> String {
-    text.lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]
