@@ -44,6 +44,9 @@ pub struct Context {
     pub host: Host,
     /// Progress line on stderr for slow work.
     pub progress: Progress,
+    /// Whether the output shows [`Report::tables`] (only the table format
+    /// does), so commands can skip laying out thousands of rows for JSON.
+    pub listings: bool,
 }
 
 impl Context {
@@ -52,6 +55,7 @@ impl Context {
         Context {
             host: Host::new(host_root, Exec::from_env(), Box::new(SystemClock)),
             progress: Progress::detect(),
+            listings: true,
         }
     }
 }
@@ -68,7 +72,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<Outcome> {
             "point --host-root (or K8SNET_HOST_ROOT) at the node's root filesystem, e.g. /host",
         ));
     }
-    let ctx = Context::new(&global.host_root);
+    let mut ctx = Context::new(&global.host_root);
+    ctx.listings = global.output == Format::Table;
     let style = Style::detect(global.color);
     let mut junit_file = None;
     let mut report = match cli.command {

@@ -260,8 +260,8 @@ pub(crate) fn member_json(value: &impl Serialize) -> Result<String, serde_json::
     let mut serializer =
         serde_json::Serializer::with_formatter(&mut bytes, MemberFormatter::default());
     value.serialize(&mut serializer)?;
-    // serde_json writes only valid UTF-8.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    // serde_json writes only valid UTF-8, so this neither fails nor copies.
+    String::from_utf8(bytes).map_err(|e| serde::ser::Error::custom(e.to_string()))
 }
 
 /// serde_json's pretty layout (two-space indent, `": "`), started one level

@@ -88,6 +88,7 @@ mod tests {
                 Box::new(SystemClock),
             ),
             progress: Progress::hidden(),
+            listings: true,
         };
         let checks = checks(&ctx);
         let iptables = checks

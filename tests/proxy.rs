@@ -267,6 +267,7 @@ fn context(tools: &tempfile::TempDir, root: &crate::support::FakeRoot) -> k8snet
             Box::new(k8snet::clock::SystemClock),
         ),
         progress: k8snet::progress::Progress::hidden(),
+        listings: true,
     }
 }
 

@@ -335,8 +335,8 @@ fn config_table(cfg: &NetworkConfig, prefix: &str) -> Table {
     table
 }
 
-/// `k8snet etcd leases`.
-pub fn leases_report(snap: &Snapshot) -> Report {
+/// `k8snet etcd leases`; the table of leases only for a `listing`.
+pub fn leases_report(snap: &Snapshot, listing: bool) -> Report {
     let problems = lease_problems(snap);
     let records: Vec<LeaseRecord> = snap
         .leases
@@ -347,7 +347,9 @@ pub fn leases_report(snap: &Snapshot) -> Report {
     let mut report = source_data(Report::new("etcd leases"), snap)
         .with_data("leases", &records)
         .with_data("bad_keys", &snap.bad_keys);
-    report.tables.push(leases_table(snap, &problems));
+    if listing {
+        report.tables.push(leases_table(snap, &problems));
+    }
     report.checks.push(config_check(snap));
     report.checks.push(leases_check(snap, &problems));
     report

@@ -167,6 +167,33 @@ fn explain(err: &anyhow::Error, conn: &Connection, api: Api) -> anyhow::Error {
     )
 }
 
+/// Below this many leases one thread parses them all.
+const PARALLEL_PARSE_FROM: usize = 1024;
+
+/// Every lease parsed, in order. Parsing a value is most of the work on a
+/// large keyspace, so big ones are split over the CPUs.
+fn parse_leases(raw: &[RawLease]) -> Vec<Result<LeaseEntry, BadKey>> {
+    let parse = |item: &RawLease| LeaseEntry::new(&item.key, &item.value, item.ttl);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads == 1 || raw.len() < PARALLEL_PARSE_FROM {
+        return raw.iter().map(parse).collect();
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = raw
+            .chunks(raw.len().div_ceil(threads))
+            .map(|chunk| scope.spawn(move || chunk.iter().map(parse).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| {
+                worker
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 fn snapshot(conn: &Connection, api: Api, raw: RawData) -> Snapshot {
     let (config, config_error) = match raw.config.as_deref().map(config::parse) {
         None => (None, None),
@@ -175,14 +202,15 @@ fn snapshot(conn: &Connection, api: Api, raw: RawData) -> Snapshot {
     };
     let mut leases = Vec::with_capacity(raw.leases.len());
     let mut bad_keys = Vec::new();
-    for item in raw.leases {
-        match LeaseEntry::new(&item.key, &item.value, item.ttl) {
+    for parsed in parse_leases(&raw.leases) {
+        match parsed {
             Ok(lease) => leases.push(lease),
             Err(bad) => bad_keys.push(bad),
         }
     }
-    // etcd returns keys in byte order (10.5.10.0 before 10.5.2.0).
-    leases.sort_by_key(|l| (l.subnet.network(), l.subnet.prefix_len(), l.ipv6_subnet));
+    // etcd returns keys in byte order (10.5.10.0 before 10.5.2.0). Cached
+    // keys: a lease is too large to move around in every comparison.
+    leases.sort_by_cached_key(|l| (l.subnet.network(), l.subnet.prefix_len(), l.ipv6_subnet));
     Snapshot {
         endpoint: conn.endpoint_list(),
         api,
@@ -206,7 +234,7 @@ pub fn run(ctx: &Context, command: &EtcdCommand) -> anyhow::Result<Report> {
     ctx.progress.clear();
     let snap = snap?;
     if want_leases {
-        return Ok(checks::leases_report(&snap));
+        return Ok(checks::leases_report(&snap, ctx.listings));
     }
     if snap.config.is_none() && snap.config_error.is_none() {
         return Err(hinted(
@@ -362,5 +390,35 @@ mod tests {
             ..EtcdArgs::default()
         };
         assert!(is_configured(&args));
+    }
+
+    #[test]
+    fn leases_parsed_across_threads_keep_their_order_and_errors() {
+        let raw: Vec<RawLease> = (0..3 * PARALLEL_PARSE_FROM)
+            .map(|i| RawLease {
+                key: if i % 97 == 0 {
+                    format!("/p/subnets/not-a-subnet-{i}")
+                } else {
+                    format!("/p/subnets/10.{}.{}.0-24", i / 256, i % 256)
+                },
+                value: if i % 89 == 0 {
+                    "{".into()
+                } else {
+                    format!(r#"{{"PublicIP":"192.0.2.{}"}}"#, i % 250)
+                },
+                ttl: Some(i as i64),
+            })
+            .collect();
+        let one_by_one: Vec<_> = raw
+            .iter()
+            .map(|item| LeaseEntry::new(&item.key, &item.value, item.ttl))
+            .collect();
+        assert_eq!(parse_leases(&raw), one_by_one);
+        assert!(one_by_one.iter().any(Result::is_err));
+        assert!(
+            one_by_one
+                .iter()
+                .any(|lease| lease.as_ref().is_ok_and(|l| l.attrs.is_err()))
+        );
     }
 }

@@ -79,9 +79,22 @@ fn fetch_from(
     want_leases: bool,
 ) -> anyhow::Result<RawData> {
     let base = format!("{}/v2/keys{}", endpoint.trim_end_matches('/'), conn.prefix);
-    let config = get(agent, conn, &format!("{base}/config"))?.and_then(|node| node.value);
+    // Both at once: the config answer then costs nothing next to etcd
+    // building the subnets listing.
+    let (config, subnets) = std::thread::scope(|scope| {
+        let subnets = want_leases
+            .then(|| scope.spawn(|| get(agent, conn, &format!("{base}/subnets?recursive=true"))));
+        let config = get(agent, conn, &format!("{base}/config"));
+        let subnets = subnets.map(|worker| {
+            worker
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (config, subnets)
+    });
+    let config = config?.and_then(|node| node.value);
     let mut leases = Vec::new();
-    if want_leases && let Some(dir) = get(agent, conn, &format!("{base}/subnets?recursive=true"))? {
+    if let Some(dir) = subnets.transpose()?.flatten() {
         flatten(dir, &mut leases);
     }
     Ok(RawData { config, leases })

@@ -55,6 +55,7 @@ fn context(dir: &tempfile::TempDir, first: &str, next: Vec<&'static str>) -> Con
     Context {
         host: Host::new(dir.path(), Exec::from_env(), Box::new(swap)),
         progress: Progress::hidden(),
+        listings: true,
     }
 }
 
@@ -161,6 +162,7 @@ fn missing_proc_stat_is_an_error_check() {
     let ctx = Context {
         host: fake_host(&dir),
         progress: Progress::hidden(),
+        listings: true,
     };
     let checks = doctor_checks(&ctx, Duration::ZERO, StealThresholds::default());
     assert_eq!(checks[0].status, Status::Error);
