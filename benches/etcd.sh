@@ -2,8 +2,8 @@
 # Benchmark: `k8snet etcd leases -o json` against the tools people use
 # today, on a real etcd holding 5,000 flannel leases written the way
 # flanneld writes them (v3: lease grant + put with the lease; v2: PUT with
-# ttl). Whole processes, timed by hyperfine; the medians go in
-# docs/etcd.md.
+# ttl). Whole processes, timed by hyperfine; the medians go in the
+# README's Benchmarks table.
 #
 #   sh benches/etcd.sh            # needs etcd, etcdctl, curl, hyperfine
 #   LEASES=20000 RUNS=30 sh benches/etcd.sh

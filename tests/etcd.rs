@@ -533,6 +533,48 @@ fn wrong_password_is_an_auth_error_that_never_shows_the_password() {
 }
 
 #[test]
+fn v2_basic_auth_reads_with_the_right_password_and_never_shows_it() {
+    let server = server!(EtcdServer::start(false));
+    let prefix = EtcdServer::prefix("v2auth");
+    server.put_v2(
+        &format!("{prefix}/config"),
+        &text("config-vxlan-running-md.json"),
+        None,
+    );
+    server.enable_v2_auth("right-horse-battery");
+
+    let ok = run(k8snet()
+        .args([
+            "etcd",
+            "config",
+            "--api",
+            "v2",
+            "--user",
+            "root:right-horse-battery",
+        ])
+        .args(server.flags(&prefix)));
+    assert_eq!(code(&ok), Some(0), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("10.5.0.0/16"), "{}", stdout(&ok));
+    assert!(!stdout(&ok).contains("right-horse-battery"));
+
+    for user in [Some("root:wrong-staple"), None] {
+        let mut command = k8snet();
+        command
+            .args(["etcd", "config", "--api", "v2"])
+            .args(server.flags(&prefix));
+        if let Some(user) = user {
+            command.env("ETCDCTL_USER", user);
+        }
+        let out = run(&mut command);
+        assert_eq!(code(&out), Some(2), "{user:?}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(err.contains("authentication failed"), "{user:?}: {err}");
+        assert!(err.contains("hint: check --user"), "{user:?}: {err}");
+        assert!(!err.contains("wrong-staple"), "{err}");
+    }
+}
+
+#[test]
 fn doctor_checks_read_a_named_etcd() {
     let server = server!();
     let prefix = EtcdServer::prefix("doctor");

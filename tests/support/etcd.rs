@@ -223,6 +223,42 @@ impl EtcdServer {
         );
     }
 
+    /// Turn on the v2 API's own authentication (etcd 2's `/v2/auth`): user
+    /// `root` with `password`, and the `guest` role every anonymous request
+    /// gets stripped of its default read and write access.
+    pub fn enable_v2_auth(&self, password: &str) {
+        let root = format!("root:{password}");
+        let steps = [
+            (
+                "users/root",
+                json_text(&[("user", "root"), ("password", password)]),
+                None,
+            ),
+            ("enable", String::new(), None),
+            (
+                "roles/guest",
+                r#"{"role":"guest","revoke":{"kv":{"read":["/*"],"write":["/*"]}}}"#.into(),
+                Some(root.as_str()),
+            ),
+        ];
+        for (path, body, user) in steps {
+            let mut curl = Command::new("curl");
+            curl.args(["-sS", "--fail-with-body", "-X", "PUT"])
+                .arg(format!("{}/v2/auth/{path}", self.url))
+                .args(["-H", "Content-Type: application/json", "--data", &body]);
+            if let Some(user) = user {
+                curl.args(["--user", user]);
+            }
+            let out = curl.output().expect("curl runs");
+            assert!(
+                out.status.success(),
+                "v2 auth {path}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
     /// Create user `root` with `password` and turn authentication on
     /// (etcd needs a root user with the root role first). Seed data before.
     pub fn enable_auth(&self, password: &str) {
@@ -290,4 +326,12 @@ done"#;
         server_cert: dir.join("server.pem"),
         server_key: dir.join("server.key"),
     })
+}
+
+fn json_text(fields: &[(&str, &str)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+        .collect();
+    serde_json::Value::Object(map).to_string()
 }
