@@ -243,12 +243,7 @@ mod tests {
         let value = format!(
             r#"{{"PublicIP":"{ip}","BackendType":"vxlan","BackendData":{{"VNI":1,"VtepMAC":"c6:d2:32:6f:8f:44"}}}}"#
         );
-        LeaseEntry::new(
-            &format!("/coreos.com/network/subnets/{subnet}"),
-            &value,
-            ttl,
-        )
-        .unwrap()
+        LeaseEntry::new(format!("/coreos.com/network/subnets/{subnet}"), &value, ttl).unwrap()
     }
 
     fn codes(problems: &[Problem]) -> Vec<&str> {

@@ -71,17 +71,23 @@ pub struct BadKey {
 impl LeaseEntry {
     /// Build a lease from what etcd returned; `Err` when the key itself is
     /// not a lease key (flanneld skips such keys).
-    pub fn new(key: &str, value: &str, ttl: Option<i64>) -> Result<LeaseEntry, BadKey> {
-        let (subnet, ipv6_subnet) = parse_key(key).map_err(|error| BadKey {
-            key: key.to_string(),
-            error,
-        })?;
+    pub fn new(
+        key: impl Into<String>,
+        value: impl Into<String>,
+        ttl: Option<i64>,
+    ) -> Result<LeaseEntry, BadKey> {
+        let key = key.into();
+        let (subnet, ipv6_subnet) = match parse_key(&key) {
+            Ok(subnets) => subnets,
+            Err(error) => return Err(BadKey { key, error }),
+        };
+        let value = value.into();
         Ok(LeaseEntry {
-            key: key.to_string(),
+            key,
             subnet,
             ipv6_subnet,
-            value: value.to_string(),
-            attrs: parse_value(value),
+            attrs: parse_value(&value),
+            value,
             ttl,
         })
     }

@@ -172,25 +172,36 @@ const PARALLEL_PARSE_FROM: usize = 1024;
 
 /// Every lease parsed, in order. Parsing a value is most of the work on a
 /// large keyspace, so big ones are split over the CPUs.
-fn parse_leases(raw: &[RawLease]) -> Vec<Result<LeaseEntry, BadKey>> {
-    let parse = |item: &RawLease| LeaseEntry::new(&item.key, &item.value, item.ttl);
+fn parse_leases(raw: Vec<RawLease>) -> Vec<Result<LeaseEntry, BadKey>> {
+    let parse = |item: RawLease| LeaseEntry::new(item.key, item.value, item.ttl);
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     if threads == 1 || raw.len() < PARALLEL_PARSE_FROM {
-        return raw.iter().map(parse).collect();
+        return raw.into_iter().map(parse).collect();
+    }
+    let size = raw.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    let mut rest = raw;
+    while rest.len() > size {
+        let tail = rest.split_off(size);
+        chunks.push(std::mem::replace(&mut rest, tail));
     }
     std::thread::scope(|scope| {
-        let workers: Vec<_> = raw
-            .chunks(raw.len().div_ceil(threads))
-            .map(|chunk| scope.spawn(move || chunk.iter().map(parse).collect::<Vec<_>>()))
+        let workers: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(parse).collect::<Vec<_>>()))
             .collect();
-        workers
+        // The calling thread takes the last share instead of waiting idle.
+        let last: Vec<_> = rest.into_iter().map(parse).collect();
+        let mut parsed: Vec<_> = workers
             .into_iter()
             .flat_map(|worker| {
                 worker
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
-            .collect()
+            .collect();
+        parsed.extend(last);
+        parsed
     })
 }
 
@@ -202,7 +213,7 @@ fn snapshot(conn: &Connection, api: Api, raw: RawData) -> Snapshot {
     };
     let mut leases = Vec::with_capacity(raw.leases.len());
     let mut bad_keys = Vec::new();
-    for parsed in parse_leases(&raw.leases) {
+    for parsed in parse_leases(raw.leases) {
         match parsed {
             Ok(lease) => leases.push(lease),
             Err(bad) => bad_keys.push(bad),
@@ -413,7 +424,7 @@ mod tests {
             .iter()
             .map(|item| LeaseEntry::new(&item.key, &item.value, item.ttl))
             .collect();
-        assert_eq!(parse_leases(&raw), one_by_one);
+        assert_eq!(parse_leases(raw), one_by_one);
         assert!(one_by_one.iter().any(Result::is_err));
         assert!(
             one_by_one
