@@ -575,6 +575,41 @@ fn v2_basic_auth_reads_with_the_right_password_and_never_shows_it() {
 }
 
 #[test]
+fn leases_without_ttls_skip_the_per_lease_calls_and_say_nothing_of_expiry() {
+    let server = server!();
+    let prefix = EtcdServer::prefix("want");
+    server.put_v3(
+        &format!("{prefix}/config"),
+        &text("config-vxlan-running-md.json"),
+        None,
+    );
+    server.put_v3(
+        &format!("{prefix}/subnets/10.5.3.0-24"),
+        &vxlan_lease("192.0.2.3", "02:00:00:00:00:03"),
+        Some(DAY),
+    );
+    let args = k8snet::cli::EtcdArgs {
+        endpoints: Some(server.url.clone()),
+        prefix: Some(prefix),
+        api: k8snet::cli::EtcdApi::V3,
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    };
+    let ttls = |want| {
+        let snap = k8snet::etcd::fetch(&args, want).expect("etcd answers");
+        snap.leases.iter().map(|l| l.ttl).collect::<Vec<_>>()
+    };
+    let with = ttls(k8snet::etcd::Want::LeasesWithTtl);
+    assert!(
+        matches!(with[..], [Some(ttl)] if ttl > DAY - 60 && ttl <= DAY),
+        "{with:?}"
+    );
+    assert_eq!(ttls(k8snet::etcd::Want::Leases), [None]);
+    let config_only = k8snet::etcd::fetch(&args, k8snet::etcd::Want::Config).expect("config");
+    assert!(config_only.leases.is_empty() && config_only.config.is_some());
+}
+
+#[test]
 fn doctor_checks_read_a_named_etcd() {
     let server = server!();
     let prefix = EtcdServer::prefix("doctor");

@@ -93,9 +93,21 @@ pub(crate) struct RawData {
 #[error("no answer within {0:?}")]
 pub(crate) struct TimedOut(Duration);
 
-/// Read flannel's config and (when `want_leases`) its leases.
-pub fn fetch(args: &EtcdArgs, want_leases: bool) -> anyhow::Result<Snapshot> {
-    fetch_from(&Connection::resolve(args)?, want_leases)
+/// How much of flannel's data a command needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// The network config only.
+    Config,
+    /// The config and the leases, their TTLs left unknown (`None`): over
+    /// v3 each TTL is a call of its own, seconds on a large cluster.
+    Leases,
+    /// The config and the leases with the seconds each has left.
+    LeasesWithTtl,
+}
+
+/// Read as much of flannel's data as `want` says.
+pub fn fetch(args: &EtcdArgs, want: Want) -> anyhow::Result<Snapshot> {
+    fetch_from(&Connection::resolve(args)?, want)
 }
 
 /// Whether the user pointed k8snet at an etcd (flag or variable), as
@@ -107,10 +119,10 @@ pub fn is_configured(args: &EtcdArgs) -> bool {
 /// [`fetch`] with a resolved connection. `auto` reads v3 and falls back
 /// to v2 when v3 has no config or fails without timing out (a timeout
 /// would only repeat against the same endpoint).
-pub fn fetch_from(conn: &Connection, want_leases: bool) -> anyhow::Result<Snapshot> {
+pub fn fetch_from(conn: &Connection, want: Want) -> anyhow::Result<Snapshot> {
     let attempt = |api: Api| match api {
-        Api::V3 => v3::fetch(conn, want_leases),
-        Api::V2 => v2::fetch(conn, want_leases),
+        Api::V3 => v3::fetch(conn, want),
+        Api::V2 => v2::fetch(conn, want),
     };
     let only = |api: Api| {
         attempt(api)
@@ -236,15 +248,15 @@ fn snapshot(conn: &Connection, api: Api, raw: RawData) -> Snapshot {
 
 /// `k8snet etcd config|leases`.
 pub fn run(ctx: &Context, command: &EtcdCommand) -> anyhow::Result<Report> {
-    let (args, want_leases) = match command {
-        EtcdCommand::Config(args) => (args, false),
-        EtcdCommand::Leases(args) => (args, true),
+    let (args, want) = match command {
+        EtcdCommand::Config(args) => (args, Want::Config),
+        EtcdCommand::Leases(args) => (args, Want::LeasesWithTtl),
     };
     ctx.progress.show("reading flannel's data from etcd…");
-    let snap = fetch(args, want_leases);
+    let snap = fetch(args, want);
     ctx.progress.clear();
     let snap = snap?;
-    if want_leases {
+    if want == Want::LeasesWithTtl {
         return Ok(checks::leases_report(&snap, ctx.listings));
     }
     if snap.config.is_none() && snap.config_error.is_none() {
@@ -289,7 +301,9 @@ pub fn optional_snapshot(ctx: &Context, args: &EtcdArgs) -> anyhow::Result<Optio
     }
     ctx.progress
         .show("etcd: reading flannel's config and leases…");
-    let fetched = fetch_from(&conn, true);
+    // `backend` compares leases with routes and FDB entries; their TTLs
+    // do not matter there.
+    let fetched = fetch_from(&conn, Want::Leases);
     ctx.progress.clear();
     match fetched {
         Ok(snap) => Ok(Some(snap)),
@@ -306,7 +320,7 @@ fn doctor_checks_for(ctx: &Context, mut conn: Connection) -> (Vec<Check>, Option
     }
     ctx.progress
         .show("etcd: reading flannel's config and leases…");
-    let fetched = fetch_from(&conn, true).context("reading flannel's data");
+    let fetched = fetch_from(&conn, Want::LeasesWithTtl).context("reading flannel's data");
     ctx.progress.clear();
     match fetched {
         Err(_) if !conn.explicit => (

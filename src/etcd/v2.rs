@@ -13,7 +13,7 @@ use ureq::tls::{ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 use crate::error::hinted;
 use crate::etcd::endpoints::Connection;
 use crate::etcd::v3::read_pem;
-use crate::etcd::{RawData, RawLease, TimedOut};
+use crate::etcd::{RawData, RawLease, TimedOut, Want};
 
 /// Larger than any flannel keyspace (5,000 leases are about 1.5 MB).
 const BODY_LIMIT: u64 = 512 * 1024 * 1024;
@@ -43,28 +43,28 @@ struct Failure {
 /// v2 "Key not found" (etcd `error/error.go` `EcodeKeyNotFound`).
 const KEY_NOT_FOUND: u32 = 100;
 
-/// Fetch the config and (when `want_leases`) the leases from the first
+/// Fetch the config and (unless `want` is only that) the leases from the first
 /// endpoint that answers. Every request has the timeout, and the whole
 /// fetch (several endpoints, two requests each) runs on a worker thread
 /// that is given up on after the timeout too, so the caller never waits
 /// longer than `--timeout`.
-pub fn fetch(conn: &Connection, want_leases: bool) -> anyhow::Result<RawData> {
+pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<RawData> {
     let (send, answer) = std::sync::mpsc::channel();
     let worker_conn = conn.clone();
     std::thread::spawn(move || {
         // The receiver is gone only when the caller gave up already.
-        let _ = send.send(fetch_any(&worker_conn, want_leases));
+        let _ = send.send(fetch_any(&worker_conn, want));
     });
     answer
         .recv_timeout(conn.timeout)
         .unwrap_or_else(|_| Err(TimedOut(conn.timeout).into()))
 }
 
-fn fetch_any(conn: &Connection, want_leases: bool) -> anyhow::Result<RawData> {
+fn fetch_any(conn: &Connection, want: Want) -> anyhow::Result<RawData> {
     let agent = agent(conn)?;
     let mut last = None;
     for endpoint in &conn.endpoints {
-        match fetch_from(&agent, conn, endpoint, want_leases) {
+        match fetch_from(&agent, conn, endpoint, want) {
             Ok(data) => return Ok(data),
             Err(e) => last = Some(e),
         }
@@ -76,13 +76,14 @@ fn fetch_from(
     agent: &ureq::Agent,
     conn: &Connection,
     endpoint: &str,
-    want_leases: bool,
+    want: Want,
 ) -> anyhow::Result<RawData> {
     let base = format!("{}/v2/keys{}", endpoint.trim_end_matches('/'), conn.prefix);
     // Both at once: the config answer then costs nothing next to etcd
     // building the subnets listing.
     let (config, subnets) = std::thread::scope(|scope| {
-        let subnets = want_leases
+        // v2 nodes carry their TTL, so every lease read comes with it.
+        let subnets = (want != Want::Config)
             .then(|| scope.spawn(|| get(agent, conn, &format!("{base}/subnets?recursive=true"))));
         let config = get(agent, conn, &format!("{base}/config"));
         let subnets = subnets.map(|worker| {

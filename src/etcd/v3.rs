@@ -14,22 +14,20 @@ use tokio::task::JoinSet;
 
 use crate::error::hinted;
 use crate::etcd::endpoints::Connection;
-use crate::etcd::{RawData, RawLease, TimedOut};
+use crate::etcd::{RawData, RawLease, TimedOut, Want};
 
 /// TimeToLive requests in flight at once: enough to hide the round trip
 /// for thousands of leases without one HTTP/2 connection queueing them all.
 const TTL_WINDOW: usize = 128;
 
-/// Fetch the config and (when `want_leases`) the leases within the
-/// connection's timeout.
-pub fn fetch(conn: &Connection, want_leases: bool) -> anyhow::Result<RawData> {
+/// Fetch what `want` says within the connection's timeout.
+pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<RawData> {
     let tls = tls_options(conn)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let result = runtime.block_on(async {
-        tokio::time::timeout(conn.timeout, fetch_async(conn, tls, want_leases)).await
-    });
+    let result = runtime
+        .block_on(async { tokio::time::timeout(conn.timeout, fetch_async(conn, tls, want)).await });
     // Connection tasks may still be parked on a dead endpoint: do not wait
     // for them.
     runtime.shutdown_background();
@@ -39,7 +37,7 @@ pub fn fetch(conn: &Connection, want_leases: bool) -> anyhow::Result<RawData> {
 async fn fetch_async(
     conn: &Connection,
     tls: Option<TlsOptions>,
-    want_leases: bool,
+    want: Want,
 ) -> anyhow::Result<RawData> {
     // Half the budget for the probe, so a silent endpoint among live ones
     // leaves time for the fetch itself.
@@ -62,7 +60,7 @@ async fn fetch_async(
         .kvs()
         .first()
         .map(|kv| String::from_utf8_lossy(kv.value()).into_owned());
-    if !want_leases {
+    if want == Want::Config {
         return Ok(RawData {
             config,
             leases: Vec::new(),
@@ -74,7 +72,11 @@ async fn fetch_async(
         .await
         .map_err(explain)?;
     let kvs = response.take_kvs();
-    let ttls = lease_ttls(&client, kvs.iter().map(|kv| kv.lease())).await?;
+    let ttls = if want == Want::LeasesWithTtl {
+        lease_ttls(&client, kvs.iter().map(|kv| kv.lease())).await?
+    } else {
+        HashMap::new()
+    };
     let leases = kvs
         .into_iter()
         .map(|kv| RawLease {
