@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::model::Endpoint;
+use super::model::{Endpoint, Endpoints};
 use super::parse::{Chain, Table};
 
 /// The kinds of per-service chain, by name prefix (FORMATS.md B.3).
@@ -113,7 +113,7 @@ fn sweep<'a>(table: &Table<'a>, chains: &[Chain<'a>]) -> Vec<Option<Cow<'a, str>
 #[derive(Debug, Default, PartialEq)]
 pub struct Dispatch {
     /// Endpoints in rule order with their shares.
-    pub endpoints: Vec<Endpoint>,
+    pub endpoints: Endpoints,
     /// ClientIP affinity timeout (`-m recent --rcheck --seconds N`).
     pub affinity: Option<u32>,
 }
@@ -127,7 +127,7 @@ pub struct Dispatch {
 pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Dispatch {
     let rules = table.rules_of(chain);
     let mut out = Dispatch {
-        endpoints: Vec::with_capacity(rules.len()),
+        endpoints: Endpoints::with_capacity(rules.len()),
         affinity: None,
     };
     let mut left = 1.0_f64;
@@ -149,29 +149,29 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
             .map(|p| p.clamp(0.0, 1.0));
         let share = left * probability.unwrap_or(1.0);
         left -= share;
+        let dnat = addresses.of_chain(table, target);
+        let port = dnat.and_then(|d| d.strip_prefix(':'));
+        // `?` when the chain is missing or has no DNAT target, which a
+        // hand-edited or half-flushed dump can have.
+        let unknown_ip;
+        let address = match (dnat, port) {
+            (_, Some(port)) => {
+                unknown_ip = format!("?:{port}");
+                &unknown_ip
+            }
+            (Some(d), None) => d,
+            (None, None) => "?",
+        };
         out.endpoints.push(Endpoint {
-            address: endpoint_address(addresses.of_chain(table, target)),
+            address,
             share,
-            probability: probability.and(spec.probability_text.as_deref().map(str::to_string)),
-            chain: target.to_string(),
+            probability: probability.and(spec.probability_text.as_deref()),
+            chain: target,
         });
     }
     // Room was made for every rule; 10,000 service ports keep theirs.
     out.endpoints.shrink_to_fit();
     out
-}
-
-/// `ip:port` of an endpoint from its chain's DNAT target (`?` when the
-/// chain is missing or has none, which a hand-edited or half-flushed dump
-/// can have).
-fn endpoint_address(dnat: Option<&str>) -> String {
-    match dnat {
-        Some(d) => match d.strip_prefix(':') {
-            Some(port) => format!("?:{port}"),
-            None => d.to_string(),
-        },
-        None => "?".to_string(),
-    }
 }
 
 /// The per-service chains reachable from `entry` (itself included), in
@@ -237,9 +237,10 @@ COMMIT
             assert!((share - 1.0 / 3.0).abs() < 1e-4, "{shares:?}");
         }
         assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert_eq!(d.endpoints[2].address, "10.0.0.3:80");
-        assert_eq!(d.endpoints[0].probability.as_deref(), Some("0.33332999982"));
-        assert_eq!(d.endpoints[2].probability, None);
+        let endpoints: Vec<_> = d.endpoints.iter().collect();
+        assert_eq!(endpoints[2].address, "10.0.0.3:80");
+        assert_eq!(endpoints[0].probability, Some("0.33332999982"));
+        assert_eq!(endpoints[2].probability, None);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use crate::cli::ChainsArgs;
 use crate::error;
 use crate::report::{Check, Report};
 
-pub use model::{Affinity, Endpoint, Era, Policy, PortName, ServicePort};
+pub use model::{Affinity, Endpoint, Endpoints, Era, Policy, PortName, ServicePort};
 pub use parse::{Chain, Dump, ParseError, Rule, Table, parse};
 pub use rule::RuleSpec;
 pub use services::{Services, era_of, extract};

@@ -13,7 +13,7 @@ use std::hash::{BuildHasher, BuildHasherDefault};
 
 use super::dispatch::{Addresses, Kind, dispatch, reach};
 use super::index::{ChainHasher, ChainMap};
-use super::model::{Era, Policy, ServicePort, ip_port};
+use super::model::{Endpoints, Era, Policy, ServicePort, ip_port};
 use super::parse::{Dump, Table};
 use super::portals;
 
@@ -270,7 +270,10 @@ fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> S
         }
     }
     port.no_endpoints = port.endpoints.is_empty();
-    port.no_local_endpoints = port.local_endpoints.as_ref().is_some_and(Vec::is_empty);
+    port.no_local_endpoints = port
+        .local_endpoints
+        .as_ref()
+        .is_some_and(Endpoints::is_empty);
     port
 }
 
@@ -379,25 +382,21 @@ mod tests {
         let services = extract(&parse(&text).unwrap());
         assert_eq!(services.ports.len(), 700);
         assert_eq!(services.era, Some(Era::IptablesExt));
-        let names: Vec<&str> = services
-            .ports
-            .iter()
-            .map(|p| p.name.full.as_str())
-            .collect();
+        let names: Vec<&str> = services.ports.iter().map(|p| p.name.full()).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();
         assert_eq!(names, sorted);
         let port = services
             .ports
             .iter()
-            .find(|p| p.name.full == "ns/svc-600:http")
+            .find(|p| p.name.full() == "ns/svc-600:http")
             .unwrap();
         assert_eq!(port.cluster_ip.as_deref(), Some("10.96.2.100:80"));
         assert_eq!(port.node_port, Some(30600));
         let endpoints: Vec<(&str, f64, Option<&str>)> = port
             .endpoints
             .iter()
-            .map(|e| (e.address.as_str(), e.share, e.probability.as_deref()))
+            .map(|e| (e.address, e.share, e.probability))
             .collect();
         assert_eq!(
             endpoints,

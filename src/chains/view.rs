@@ -160,7 +160,7 @@ fn table(ports: &[&ServicePort]) -> Table {
             .map(String::as_str)
             .collect();
         table.push(vec![
-            port.name.full.clone(),
+            port.name.full().to_string(),
             port.protocol.clone(),
             port.cluster_ip.clone().unwrap_or_default(),
             port.node_port.map(|p| p.to_string()).unwrap_or_default(),
@@ -287,7 +287,8 @@ pub fn check(found: &Extracted) -> Check {
         let addr = port.cluster_ip.as_deref().unwrap_or("-");
         check = check.detail(format!(
             "{} ({}) {addr}: {what}",
-            port.name.full, port.protocol
+            port.name.full(),
+            port.protocol
         ));
     }
     metrics.into_iter().fold(check, Check::metric)
