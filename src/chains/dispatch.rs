@@ -59,27 +59,26 @@ pub struct Addresses<'a> {
 
 impl<'a> Addresses<'a> {
     /// Read the endpoint chains of `table`, half of them on another
-    /// thread when there are many.
+    /// thread when there are many. Both halves are written in place, so
+    /// the list is never copied while the whole dump is in memory.
     pub fn of(table: &Table<'a>) -> Self {
         let chains = table.chains.as_slice();
+        let mut by_chain = vec![None; chains.len()];
         if chains.len() < 4096 {
-            return Addresses {
-                by_chain: sweep(table, chains),
-            };
+            sweep(table, chains, &mut by_chain);
+            return Addresses { by_chain };
         }
-        let (first, second) = chains.split_at(chains.len() / 2);
-        let mut by_chain = std::thread::scope(|scope| {
-            let other = scope.spawn(|| sweep(table, second));
-            let mut by_chain = sweep(table, first);
+        let half = chains.len() / 2;
+        let (first, second) = chains.split_at(half);
+        let (first_out, second_out) = by_chain.split_at_mut(half);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| sweep(table, second, second_out));
+            sweep(table, first, first_out);
             // A panic in the thread is a bug: re-raise it.
-            by_chain.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            by_chain
+            other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
         });
-        by_chain.shrink_to_fit();
         Addresses { by_chain }
     }
 
@@ -90,23 +89,19 @@ impl<'a> Addresses<'a> {
     }
 }
 
-/// The DNAT target of each KUBE-SEP chain in `chains`; kube-proxy writes
-/// the DNAT rule last (after the hairpin masquerade rule), so searching
-/// from the end parses one rule per endpoint.
-fn sweep<'a>(table: &Table<'a>, chains: &[Chain<'a>]) -> Vec<Option<Cow<'a, str>>> {
-    chains
-        .iter()
-        .map(|chain| {
-            if Kind::of(chain.name) != Some(Kind::Sep) {
-                return None;
-            }
-            table
+/// The DNAT target of each KUBE-SEP chain in `chains`, into `out`;
+/// kube-proxy writes the DNAT rule last (after the hairpin masquerade
+/// rule), so searching from the end parses one rule per endpoint.
+fn sweep<'a>(table: &Table<'a>, chains: &[Chain<'a>], out: &mut [Option<Cow<'a, str>>]) {
+    for (chain, slot) in chains.iter().zip(out) {
+        if Kind::of(chain.name) == Some(Kind::Sep) {
+            *slot = table
                 .rules(chain)
                 .iter()
                 .rev()
-                .find_map(|r| r.spec().to_destination)
-        })
-        .collect()
+                .find_map(|r| r.spec().to_destination);
+        }
+    }
 }
 
 /// What a dispatching chain (SVC/SVL/XLB) sends traffic to.

@@ -154,7 +154,6 @@ mod tests {
     fn chain(name: &str) -> Chain<'_> {
         Chain {
             name,
-            policy: None,
             line: 1,
             declaration: None,
             start: 0,

@@ -220,7 +220,6 @@ fn build_all<'a>(nat: &Table<'a>) -> BTreeMap<Key<'a>, Box<ServicePort>> {
         (entries(), Addresses::of(nat))
     };
     let addresses = &addresses;
-    let mut pending: Vec<_> = pending.into_iter().collect();
     let parts = if !big {
         1
     } else {
@@ -229,25 +228,29 @@ fn build_all<'a>(nat: &Table<'a>) -> BTreeMap<Key<'a>, Box<ServicePort>> {
             .min(8)
     };
     let size = pending.len().div_ceil(parts).max(1);
+    // Taken from the map in order, so each part is a sorted run and the
+    // map's nodes are freed as the parts fill.
+    let mut pending = pending.into_iter();
+    let mut chunks: Vec<Vec<_>> = (0..parts)
+        .map(|_| pending.by_ref().take(size).collect())
+        .collect();
     let build = move |part: Vec<(Key<'a>, Pending<'a>)>| {
         part.into_iter()
             .map(|(key, p)| (key, finish(nat, addresses, p)))
             .collect::<Vec<_>>()
     };
-    let mut chunks = Vec::with_capacity(parts);
-    while pending.len() > size {
-        chunks.push(pending.split_off(pending.len() - size));
-    }
+    let mine = chunks.pop().unwrap_or_default();
     std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| scope.spawn(move || build(chunk)))
             .collect();
-        let mut built = build(pending);
-        for handle in handles.into_iter().rev() {
-            built.extend(join(handle));
+        let mut ports = BTreeMap::new();
+        ports.extend(build(mine));
+        for handle in handles {
+            ports.extend(join(handle));
         }
-        built.into_iter().collect()
+        ports
     })
 }
 
