@@ -213,35 +213,67 @@ impl<'a> Table<'a> {
     }
 }
 
-/// Parser state: the table being filled and the chain of the last rule
-/// (kube-proxy writes each chain's rules together, so the lookup is cached).
-struct Parser<'a> {
+/// A dump parser fed whole lines, one piece at a time (a save tool's
+/// output is parsed as it streams in): the table being filled and the
+/// chain of the last rule (kube-proxy writes each chain's rules together,
+/// so the lookup is cached).
+pub(super) struct Parser<'a> {
     dump: Dump<'a>,
     current: Option<Table<'a>>,
     last: Option<(&'a str, usize)>,
-    /// Bytes of dump from the current line on.
+    /// Bytes of dump from the current line on, as far as they are known.
     room: usize,
+    /// Lines parsed so far.
+    lines: usize,
 }
 
 /// Parse a dump. Never panics; the first malformed line is an error.
 pub fn parse(text: &str) -> Result<Dump<'_>, ParseError> {
-    let mut parser = Parser {
-        dump: Dump::default(),
-        current: None,
-        last: None,
-        room: 0,
-    };
-    let end = text.as_ptr() as usize + text.len();
-    for (i, line) in text.split('\n').enumerate() {
-        parser.room = end.saturating_sub(line.as_ptr() as usize);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        parser.line(i + 1, line).map_err(|message| ParseError {
-            line: i + 1,
-            message,
-        })?;
+    let mut parser = Parser::new();
+    parser.feed(text)?;
+    Ok(parser.finish())
+}
+
+impl<'a> Parser<'a> {
+    pub(super) fn new() -> Self {
+        Parser {
+            dump: Dump::default(),
+            current: None,
+            last: None,
+            room: 0,
+            lines: 0,
+        }
     }
-    parser.close();
-    Ok(parser.dump)
+
+    /// Parse the next piece of the dump: whole lines, the last one
+    /// without its `\n` only at the end of the dump. Line numbers go on
+    /// from the pieces before.
+    pub(super) fn feed(&mut self, piece: &'a str) -> Result<(), ParseError> {
+        let end = piece.as_ptr() as usize + piece.len();
+        for line in piece.split_inclusive('\n') {
+            self.lines += 1;
+            self.room = end.saturating_sub(line.as_ptr() as usize);
+            let line = line.strip_suffix('\n').unwrap_or(line);
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let number = self.lines;
+            self.line(number, line).map_err(|message| ParseError {
+                line: number,
+                message,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Lines parsed so far.
+    pub(super) fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// The dump, its last table closed.
+    pub(super) fn finish(mut self) -> Dump<'a> {
+        self.close();
+        self.dump
+    }
 }
 
 /// The first word of `text` and the rest after one run of blanks.

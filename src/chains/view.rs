@@ -8,7 +8,7 @@ use crate::report::{Check, Metric, Report, Status, Table};
 use super::model::{Era, Policy, ServicePort};
 use super::parse::Dump;
 use super::services::{Services, era_of, extract};
-use super::source::{self, Backend, Capture};
+use super::source::{self, Backend, Parsed};
 
 /// Check id of the services-without-endpoints check.
 pub const CHECK_ID: &str = "proxy.services";
@@ -37,19 +37,24 @@ pub struct Extracted {
 /// [`source::in_use`]) when it holds kube-proxy's service chains, else any
 /// backend that does (a stale copy is better than an empty table; the
 /// notes say which it is).
-fn pick<'d, 'a>(dumps: &'d [(&'a Capture, Dump<'a>)]) -> Option<&'d (&'a Capture, Dump<'a>)> {
-    let views: Vec<(Backend, &Dump<'_>)> = dumps.iter().map(|(c, d)| (c.backend, d)).collect();
+fn pick<'d, 'a>(dumps: &'d [Parsed<'a>]) -> Option<&'d Parsed<'a>> {
+    let views: Vec<(Backend, &Dump<'_>)> = dumps.iter().map(|p| (p.backend, &p.dump)).collect();
     let used = source::in_use(&views).and_then(|i| dumps.get(i));
-    used.filter(|(_, d)| era_of(d).is_some())
-        .or_else(|| dumps.iter().find(|(_, d)| era_of(d).is_some()))
+    used.filter(|p| era_of(&p.dump).is_some())
+        .or_else(|| dumps.iter().find(|p| era_of(&p.dump).is_some()))
         .or(used)
         .or_else(|| dumps.first())
 }
 
 impl Extracted {
     /// Services of the dump kube-proxy uses, and a word on the others.
-    pub fn from_dumps(dumps: &[(&Capture, Dump<'_>)]) -> Extracted {
-        let Some((capture, dump)) = pick(dumps) else {
+    pub fn from_dumps(dumps: &[Parsed<'_>]) -> Extracted {
+        let Some(Parsed {
+            origin,
+            backend,
+            dump,
+        }) = pick(dumps)
+        else {
             return Extracted {
                 origin: String::new(),
                 backend: Backend::Unknown,
@@ -61,17 +66,17 @@ impl Extracted {
         };
         let others = dumps
             .iter()
-            .filter(|(c, _)| c.origin != capture.origin)
-            .map(|(c, d)| OtherBackend {
-                origin: c.origin.clone(),
-                backend: c.backend,
-                kube_rules: source::kube_rules(d),
+            .filter(|p| p.origin != *origin)
+            .map(|p| OtherBackend {
+                origin: p.origin.clone(),
+                backend: p.backend,
+                kube_rules: source::kube_rules(&p.dump),
             })
             .filter(|o| o.kube_rules > 0)
             .collect();
         Extracted {
-            origin: capture.origin.clone(),
-            backend: capture.backend,
+            origin: origin.clone(),
+            backend: *backend,
             rules: dump.rule_count(),
             kube_rules: source::kube_rules(dump),
             services: extract(dump),
