@@ -94,7 +94,7 @@ impl<'a> Addresses<'a> {
 /// rule), so searching from the end parses one rule per endpoint.
 fn sweep<'a>(table: &Table<'a>, chains: &[Chain<'a>], out: &mut [Option<Cow<'a, str>>]) {
     for (chain, slot) in chains.iter().zip(out) {
-        if Kind::of(chain.name) == Some(Kind::Sep) {
+        if Kind::of(chain.name()) == Some(Kind::Sep) {
             *slot = table
                 .rules(chain)
                 .iter()
@@ -174,7 +174,7 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
 pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
     let mut seen: Vec<&'t str> = Vec::new();
     if let Some(chain) = table.chain(entry) {
-        seen.push(chain.name);
+        seen.push(chain.name());
     }
     let mut next = 0;
     // Per-service chains nest at most EXT/FW -> EXT -> SVC/SVL/XLB -> SEP;
@@ -198,7 +198,7 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
                 continue;
             }
             if let Some(found) = table.chain(target) {
-                seen.push(found.name);
+                seen.push(found.name());
             }
         }
     }

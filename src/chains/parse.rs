@@ -49,22 +49,53 @@ pub struct Table<'a> {
     index: ChainIndex,
 }
 
-/// One chain and its rules in order: 48 bytes (a 10,000-service dump has
-/// 61,000 chains).
+/// One chain and its rules in order: 32 bytes (a 10,000-service dump has
+/// 61,000 chains), its name a span of the line it was first seen on.
 #[derive(Debug)]
 pub struct Chain<'a> {
-    /// The chain name.
-    pub name: &'a str,
+    /// The declaration as written (`:KUBE-SERVICES - [0:0]`, `-N …`), or
+    /// the first rule's line when undeclared.
+    text: &'a str,
+    /// Where the name is in `text` (names are at most 64 bytes).
+    name_at: u16,
+    name_len: u8,
+    declared: bool,
     /// Line of the declaration, or of the first rule when undeclared.
     pub line: u32,
-    /// The declaration as written (`:KUBE-SERVICES - [0:0]`, `-N …`).
-    pub declaration: Option<&'a str>,
     /// Where its rules are in the table's rule list.
     pub(super) start: u32,
     pub(super) count: u32,
 }
 
-impl Chain<'_> {
+impl<'a> Chain<'a> {
+    /// A chain called `name`, a span of `text`, seen on line `line`;
+    /// `None` when the name starts too far into the line to record.
+    pub(super) fn new(text: &'a str, name: &'a str, declared: bool, line: usize) -> Option<Self> {
+        let at = (name.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        Some(Chain {
+            text,
+            name_at: u16::try_from(at).ok()?,
+            name_len: u8::try_from(name.len()).ok()?,
+            declared,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            start: 0,
+            count: 0,
+        })
+    }
+
+    /// The chain name.
+    pub fn name(&self) -> &'a str {
+        let at = usize::from(self.name_at);
+        self.text
+            .get(at..at + usize::from(self.name_len))
+            .unwrap_or_default()
+    }
+
+    /// The declaration as written (`:KUBE-SERVICES - [0:0]`, `-N …`).
+    pub fn declaration(&self) -> Option<&'a str> {
+        self.declared.then_some(self.text)
+    }
+
     /// Number of rules in the chain.
     pub fn rule_count(&self) -> usize {
         self.count as usize
@@ -184,33 +215,40 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn chain_index(&mut self, name: &'a str, line: usize) -> usize {
+    /// The position of the chain called `name`, a span of `text` (line
+    /// `line`), added when new.
+    fn chain_index(&mut self, text: &'a str, name: &'a str, line: usize) -> Result<usize, String> {
         let next = match self.index.get_or_insert(&self.chains, name) {
-            Ok(found) => return found,
+            Ok(found) => return Ok(found),
             Err(next) => next,
         };
-        self.chains.push(Chain {
-            name,
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            declaration: None,
-            start: 0,
-            count: 0,
-        });
-        next
+        self.chains
+            .push(Chain::new(text, name, false, line).ok_or_else(too_far)?);
+        Ok(next)
     }
 
     /// The chain a rule line names, looked up without hashing when it is
     /// one of the next few declared chains: iptables-save writes rules
     /// chain by chain in declaration order (skipping chains without rules),
     /// and on a 60,000-chain dump the hash lookups were most of the parse.
-    fn rule_chain(&mut self, name: &'a str, line: usize, after: Option<usize>) -> usize {
+    fn rule_chain(
+        &mut self,
+        text: &'a str,
+        name: &'a str,
+        line: usize,
+        after: Option<usize>,
+    ) -> Result<usize, String> {
         let from = after.map_or(0, |i| i + 1);
         let mut ahead = self.chains.get(from..).unwrap_or_default().iter().take(8);
-        match ahead.position(|c| c.name == name) {
-            Some(k) => from + k,
-            None => self.chain_index(name, line),
+        match ahead.position(|c| c.name() == name) {
+            Some(k) => Ok(from + k),
+            None => self.chain_index(text, name, line),
         }
     }
+}
+
+fn too_far() -> String {
+    "the chain name starts more than 64 KiB into the line".into()
 }
 
 /// A dump parser fed whole lines, one piece at a time (a save tool's
@@ -374,16 +412,26 @@ impl<'a> Parser<'a> {
         if policy.is_empty() || !(counters.is_empty() || counters.starts_with('[')) {
             return Err(format!("`:{name}` needs a policy: `:{name} ACCEPT [0:0]`"));
         }
-        self.set_policy(number, line, name, Some(policy));
-        Ok(())
+        self.set_policy(number, line, name, Some(policy))
     }
 
     /// Declare a chain (with its policy, for built-in chains).
-    fn set_policy(&mut self, number: usize, line: &'a str, name: &'a str, policy: Option<&'a str>) {
+    fn set_policy(
+        &mut self,
+        number: usize,
+        line: &'a str,
+        name: &'a str,
+        policy: Option<&'a str>,
+    ) -> Result<(), String> {
         let table = self.table();
-        let i = table.chain_index(name, number);
-        if let Some(chain) = table.chains.get_mut(i) {
-            chain.declaration.get_or_insert(line);
+        let i = table.chain_index(line, name, number)?;
+        if let Some(chain) = table.chains.get_mut(i).filter(|c| !c.declared) {
+            let line_number = chain.line as usize;
+            *chain = Chain {
+                start: chain.start,
+                count: chain.count,
+                ..Chain::new(line, name, true, line_number).ok_or_else(too_far)?
+            };
         }
         if let Some(policy) = policy {
             let position = u32::try_from(i).unwrap_or(u32::MAX);
@@ -392,6 +440,7 @@ impl<'a> Parser<'a> {
                 table.policies.push((position, policy));
             }
         }
+        Ok(())
     }
 
     /// `-A`, `-N`, `-P` lines (`iptables -S` uses the last two).
@@ -400,13 +449,9 @@ impl<'a> Parser<'a> {
         let (name, body) = split_word(rest);
         match verb {
             "-A" | "--append" => self.append(number, line, chain_name(name)?, body),
-            "-N" | "--new-chain" => {
-                self.set_policy(number, line, chain_name(name)?, None);
-                Ok(())
-            }
+            "-N" | "--new-chain" => self.set_policy(number, line, chain_name(name)?, None),
             "-P" | "--policy" if !body.is_empty() => {
-                self.set_policy(number, line, chain_name(name)?, Some(body));
-                Ok(())
+                self.set_policy(number, line, chain_name(name)?, Some(body))
             }
             _ => Err(format!(
                 "unexpected `{}`: expected `*table`, `:CHAIN`, `-A CHAIN …`, `-N`, `-P`, `COMMIT` or a `#` comment",
@@ -428,7 +473,10 @@ impl<'a> Parser<'a> {
         let last = self.last;
         let cached = last.filter(|(last, _)| *last == name).map(|(_, i)| i);
         let table = self.table();
-        let i = cached.unwrap_or_else(|| table.rule_chain(name, number, last.map(|(_, i)| i)));
+        let i = match cached {
+            Some(i) => i,
+            None => table.rule_chain(text, name, number, last.map(|(_, i)| i))?,
+        };
         table.rules.push(Rule {
             line: u32::try_from(number).unwrap_or(u32::MAX),
             chain: u32::try_from(i).unwrap_or(u32::MAX),
@@ -487,6 +535,20 @@ mod tests {
         assert_eq!(parse("*nat\n:X\n").unwrap_err().line, 2);
         assert_eq!(parse("*\n").unwrap_err().line, 1);
         assert_eq!(parse("-A\n").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn a_chain_declared_after_its_first_rule_keeps_both() {
+        let dump = parse("-A X -j Y\n-N X\n-P INPUT DROP\n-P INPUT -\n").unwrap();
+        let table = &dump.tables[0];
+        let x = table.chain("X").unwrap();
+        assert_eq!((x.name(), x.line, x.declaration()), ("X", 1, Some("-N X")));
+        assert_eq!(table.policy("INPUT"), None);
+        let far = format!("-A{}X -j Y\n", " ".repeat(70_000));
+        assert!(
+            parse(&far).unwrap_err().message.contains("64 KiB"),
+            "{far:.20}"
+        );
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub fn rejects(filter: &Table<'_>, ports: &mut BTreeMap<Key<'_>, Box<ServicePort
             if known {
                 continue;
             }
-            if chain.name == "KUBE-SERVICES" && port.cluster_ip.is_none() {
+            if chain.name() == "KUBE-SERVICES" && port.cluster_ip.is_none() {
                 port.cluster_ip = Some(addr);
             } else {
                 port.external_ips.push(addr);

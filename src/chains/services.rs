@@ -86,7 +86,7 @@ impl<'a> Builder<'_, 'a> {
             if !Kind::of(target).is_some_and(|k| k != Kind::Sep) {
                 continue;
             }
-            let Some(entry) = self.nat.chain(target).map(|c| c.name) else {
+            let Some(entry) = self.nat.chain(target).map(|c| c.name()) else {
                 continue;
             };
             let (name, role) = match &spec.comment {
@@ -309,11 +309,11 @@ pub fn era_of(dump: &Dump<'_>) -> Option<Era> {
 
 /// The kube-proxy generation from chain names and rule shapes.
 fn era(nat: &Table<'_>) -> Option<Era> {
-    let has = |prefix: &str| nat.chains.iter().any(|c| c.name.starts_with(prefix));
+    let has = |prefix: &str| nat.chains.iter().any(|c| c.name().starts_with(prefix));
     let svc_comment_arrow = nat
         .chains
         .iter()
-        .filter(|c| Kind::of(c.name) == Some(Kind::Svc))
+        .filter(|c| Kind::of(c.name()) == Some(Kind::Svc))
         .filter_map(|c| nat.rules(c).last())
         .any(|r| r.body().contains(" -> "));
     if has("KUBE-EXT-") || has("KUBE-SVL-") || svc_comment_arrow {
@@ -350,7 +350,7 @@ fn era(nat: &Table<'_>) -> Option<Era> {
 fn large_cluster(nat: &Table<'_>) -> bool {
     nat.chains
         .iter()
-        .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
+        .filter(|c| Kind::of(c.name()) == Some(Kind::Sep))
         .filter_map(|c| nat.rules(c).first())
         .any(|r| !r.body().contains("--comment"))
 }

@@ -245,7 +245,7 @@ pub fn kube_rules(dump: &Dump<'_>) -> usize {
     dump.tables
         .iter()
         .flat_map(|t| t.chains.iter())
-        .filter(|c| c.name.starts_with("KUBE-"))
+        .filter(|c| c.name().starts_with("KUBE-"))
         .map(|c| c.rule_count())
         .sum()
 }

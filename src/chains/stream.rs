@@ -182,11 +182,11 @@ mod tests {
                     .collect();
                 out.push_str(&format!(
                     "{} {} {:?} {:?} {:?} {rules:?}\n",
-                    chain.name,
+                    chain.name(),
                     chain.line,
-                    chain.declaration,
-                    table.policy(chain.name),
-                    table.position(chain.name),
+                    chain.declaration(),
+                    table.policy(chain.name()),
+                    table.position(chain.name()),
                 ));
             }
         }
