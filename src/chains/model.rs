@@ -1,6 +1,8 @@
 //! What `k8snet chains` reports: service ports, their endpoints and the
 //! kube-proxy era the dump comes from.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::SerializeStruct as _;
 
@@ -228,7 +230,7 @@ pub struct ServicePort {
     /// Its name.
     pub name: PortName,
     /// `tcp`, `udp` or `sctp`.
-    pub protocol: String,
+    pub protocol: Cow<'static, str>,
     /// `ip:port` of the cluster IP.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster_ip: Option<String>,
@@ -247,7 +249,7 @@ pub struct ServicePort {
     /// This node's endpoints for external traffic with policy Local
     /// (KUBE-SVL / KUBE-XLB).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub local_endpoints: Option<Endpoints>,
+    pub local_endpoints: Option<Box<Endpoints>>,
     /// False in userspace mode, where kube-proxy proxies in-process and
     /// endpoints never appear in iptables (FORMATS.md B.3).
     pub endpoints_visible: bool,
@@ -277,7 +279,13 @@ impl ServicePort {
     pub fn new(name: &str, protocol: &str) -> Self {
         ServicePort {
             name: PortName::parse(name),
-            protocol: protocol.to_string(),
+            // The three protocols kube-proxy knows need no allocation.
+            protocol: match protocol {
+                "tcp" => Cow::Borrowed("tcp"),
+                "udp" => Cow::Borrowed("udp"),
+                "sctp" => Cow::Borrowed("sctp"),
+                other => Cow::Owned(other.to_string()),
+            },
             cluster_ip: None,
             node_port: None,
             external_ips: Vec::new(),

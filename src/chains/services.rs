@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use super::dispatch::{Addresses, Kind, dispatch, reach};
 use super::index::ChainMap;
-use super::model::{Endpoints, Era, Policy, ServicePort, ip_port};
+use super::model::{Era, Policy, ServicePort, ip_port};
 use super::parse::{Dump, Table};
 use super::portals;
 
@@ -282,7 +282,8 @@ fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> B
                 Some(Kind::Svl | Kind::Xlb) => {
                     port.external_policy = Policy::Local;
                     if port.chain.as_deref() != Some(chain) && port.local_endpoints.is_none() {
-                        port.local_endpoints = Some(dispatch(nat, addresses, chain).endpoints);
+                        port.local_endpoints =
+                            Some(Box::new(dispatch(nat, addresses, chain).endpoints));
                     }
                 }
                 Some(Kind::Svc) if port.chain.is_none() => {
@@ -298,7 +299,7 @@ fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> B
     port.no_local_endpoints = port
         .local_endpoints
         .as_ref()
-        .is_some_and(Endpoints::is_empty);
+        .is_some_and(|local| local.is_empty());
     port
 }
 

@@ -166,7 +166,7 @@ fn table(ports: &[&ServicePort]) -> Table {
             .collect();
         table.push(vec![
             port.name.full().to_string(),
-            port.protocol.clone(),
+            port.protocol.to_string(),
             port.cluster_ip.clone().unwrap_or_default(),
             port.node_port.map(|p| p.to_string()).unwrap_or_default(),
             external.join("\n"),
