@@ -9,6 +9,7 @@
 
 mod dispatch;
 mod index;
+mod line;
 mod model;
 mod parse;
 mod portals;

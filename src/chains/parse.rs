@@ -1,17 +1,18 @@
 //! A pure parser for `iptables-save` and `iptables -S` output.
 //!
-//! One pass over the text: tables (`*nat` … `COMMIT`), chain declarations
+//! One pass over the lines (read by `line`; a big dump's second half on
+//! another thread): tables (`*nat` … `COMMIT`), chain declarations
 //! (`:CHAIN POLICY [pkts:bytes]`, or `-N`/`-P` in `iptables -S` output),
 //! and rules (`-A CHAIN …`). Rules keep their text borrowed from the dump;
-//! their options are read on demand with [`Rule::spec`], so a 19 MB dump
-//! costs a few bytes per rule beyond itself. The quoting of every rule is
-//! checked here, so garbage fails with its line number. Chain names are
-//! opaque labels: their hash suffixes are never validated (published dumps
+//! their options are read on demand with [`Rule::spec`], so a 26 MB dump
+//! costs a few bytes per rule beyond itself. The parser can also be fed a
+//! dump piece by piece as it streams in (`stream`). Chain names are opaque
+//! labels: their hash suffixes are never validated (published dumps
 //! contain hand-edited ones, FORMATS.md B.5).
 
 use super::index::ChainIndex;
+use super::line::{Line, lex, lines, split_word};
 use super::rule::RuleSpec;
-use super::token::validate;
 
 /// Why a dump could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -261,15 +262,77 @@ pub(super) struct Parser<'a> {
     last: Option<(&'a str, usize)>,
     /// Bytes of dump from the current line on, as far as they are known.
     room: usize,
+    /// Bytes known to follow the piece being fed.
+    more: usize,
     /// Lines parsed so far.
     lines: usize,
 }
 
 /// Parse a dump. Never panics; the first malformed line is an error.
+///
+/// A big dump is read in two halves at once: the second half's lines are
+/// read on another thread (the stateless part: splitting, chain names,
+/// quoting) while the first half is parsed, then applied in order, so
+/// tables, chain positions and the first error come out as from one pass.
 pub fn parse(text: &str) -> Result<Dump<'_>, ParseError> {
+    let parallel =
+        text.len() >= 1 << 20 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if parallel {
+        return parse_in_two(text, text.len() / 2);
+    }
     let mut parser = Parser::new();
     parser.feed(text)?;
     Ok(parser.finish())
+}
+
+/// [`parse`] in two halves, cut after the line that crosses `middle`.
+fn parse_in_two(text: &str, middle: usize) -> Result<Dump<'_>, ParseError> {
+    let mut parser = Parser::new();
+    let Some((first, second)) = split_after(text, middle) else {
+        parser.feed(text)?;
+        return Ok(parser.finish());
+    };
+    let lexed = std::thread::scope(|scope| {
+        let lexed = scope.spawn(|| lex_until_error(second));
+        parser.more = second.len();
+        let first = parser.feed(first);
+        parser.more = 0;
+        // A panic in the thread is a bug: re-raise it.
+        let lexed = lexed
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        first.map(|()| lexed)
+    })?;
+    parser.apply_all(second, lexed.into_iter())?;
+    Ok(parser.finish())
+}
+
+/// `text` cut after the line that crosses `middle`, when both parts have
+/// lines.
+fn split_after(text: &str, middle: usize) -> Option<(&str, &str)> {
+    let newline = text
+        .as_bytes()
+        .get(middle..)?
+        .iter()
+        .position(|&b| b == b'\n')?;
+    // `\n` is ASCII, so the cut is on a character boundary.
+    let (first, second) = text.split_at_checked(middle + newline + 1)?;
+    (!second.is_empty()).then_some((first, second))
+}
+
+/// Every line of `text` read, up to and including the first malformed one
+/// (the lines after it are never applied).
+fn lex_until_error(text: &str) -> Vec<Result<Line<'_>, String>> {
+    let mut lexed = Vec::new();
+    for line in lines(text) {
+        let line = lex(line);
+        let failed = line.is_err();
+        lexed.push(line);
+        if failed {
+            break;
+        }
+    }
+    lexed
 }
 
 impl<'a> Parser<'a> {
@@ -279,6 +342,7 @@ impl<'a> Parser<'a> {
             current: None,
             last: None,
             room: 0,
+            more: 0,
             lines: 0,
         }
     }
@@ -287,14 +351,23 @@ impl<'a> Parser<'a> {
     /// without its `\n` only at the end of the dump. Line numbers go on
     /// from the pieces before.
     pub(super) fn feed(&mut self, piece: &'a str) -> Result<(), ParseError> {
-        let end = piece.as_ptr() as usize + piece.len();
-        for line in piece.split_inclusive('\n') {
+        self.apply_all(piece, lines(piece).map(lex))
+    }
+
+    /// Apply the lines of `piece`, read already.
+    fn apply_all(
+        &mut self,
+        piece: &'a str,
+        lexed: impl Iterator<Item = Result<Line<'a>, String>>,
+    ) -> Result<(), ParseError> {
+        let end = piece.as_ptr() as usize + piece.len() + self.more;
+        for lexed in lexed {
             self.lines += 1;
-            self.room = end.saturating_sub(line.as_ptr() as usize);
-            let line = line.strip_suffix('\n').unwrap_or(line);
-            let line = line.strip_suffix('\r').unwrap_or(line);
+            if let Some(text) = lexed.as_ref().ok().and_then(Line::text) {
+                self.room = end.saturating_sub(text.as_ptr() as usize);
+            }
             let number = self.lines;
-            self.line(number, line).map_err(|message| ParseError {
+            self.apply(number, lexed).map_err(|message| ParseError {
                 line: number,
                 message,
             })?;
@@ -314,77 +387,33 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// The first word of `text` and the rest after one run of blanks.
-fn split_word(text: &str) -> (&str, &str) {
-    let blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let text = trim_blanks(text);
-    match text.as_bytes().iter().position(blank) {
-        // Blanks are ASCII, so both cuts are on character boundaries.
-        Some(i) => (
-            text.get(..i).unwrap_or_default(),
-            trim_blanks(text.get(i..).unwrap_or_default()),
-        ),
-        None => (text, ""),
-    }
-}
-
-/// `text` without its leading blanks (a byte loop: the `[char]` pattern
-/// of `trim_start_matches` showed up in profiles).
-fn trim_blanks(text: &str) -> &str {
-    let skip = text
-        .as_bytes()
-        .iter()
-        .take_while(|b| matches!(b, b' ' | b'\t'))
-        .count();
-    text.get(skip..).unwrap_or_default()
-}
-
-fn chain_name(name: &str) -> Result<&str, String> {
-    if name.is_empty() {
-        return Err("missing chain name".into());
-    }
-    if name.len() > 64 || name.starts_with(['-', '!', '"', '\'']) {
-        return Err(format!("`{}` is not a chain name", shorten(name)));
-    }
-    Ok(name)
-}
-
-fn shorten(text: &str) -> String {
-    let mut cut: String = text.chars().take(60).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
-    }
-    cut
-}
-
 impl<'a> Parser<'a> {
-    fn line(&mut self, number: usize, line: &'a str) -> Result<(), String> {
-        let trimmed = line.trim_end_matches([' ', '\t']);
-        match trimmed.as_bytes().first() {
-            None => Ok(()),
-            Some(b'#') => {
-                if self.dump.generated_by.is_none() && trimmed.starts_with("# Generated by") {
-                    self.dump.generated_by = Some(trimmed);
-                }
+    fn apply(&mut self, number: usize, line: Result<Line<'a>, String>) -> Result<(), String> {
+        match line? {
+            Line::Blank => Ok(()),
+            Line::Header(header) => {
+                self.dump.generated_by.get_or_insert(header);
                 Ok(())
             }
-            Some(b'*') => self.begin(trimmed.get(1..).unwrap_or_default()),
-            Some(b':') => self.declare(number, trimmed),
-            _ if trimmed == "COMMIT" => {
+            Line::Begin(name) => {
+                self.close();
+                self.current = Some(Table::named(name, self.room));
+                Ok(())
+            }
+            Line::Declare(line, declared) => {
+                if self.current.is_none() {
+                    return Err("chain declaration outside a `*table` … `COMMIT` block".into());
+                }
+                let (name, policy) = declared?;
+                self.set_policy(number, line, name, Some(policy))
+            }
+            Line::Commit => {
                 self.close();
                 Ok(())
             }
-            _ => self.command(number, line),
+            Line::Append { text, name } => self.append(number, text, name),
+            Line::Chain { line, name, policy } => self.set_policy(number, line, name, policy),
         }
-    }
-
-    fn begin(&mut self, name: &'a str) -> Result<(), String> {
-        if name.is_empty() || name.contains([' ', '\t']) {
-            return Err(format!("`*{}` is not a table name", shorten(name)));
-        }
-        self.close();
-        self.current = Some(Table::named(name, self.room));
-        Ok(())
     }
 
     fn close(&mut self) {
@@ -400,19 +429,6 @@ impl<'a> Parser<'a> {
     fn table(&mut self) -> &mut Table<'a> {
         let room = self.room;
         self.current.get_or_insert_with(|| Table::named("", room))
-    }
-
-    fn declare(&mut self, number: usize, line: &'a str) -> Result<(), String> {
-        if self.current.is_none() {
-            return Err("chain declaration outside a `*table` … `COMMIT` block".into());
-        }
-        let (name, rest) = split_word(line.get(1..).unwrap_or_default());
-        let name = chain_name(name)?;
-        let (policy, counters) = split_word(rest);
-        if policy.is_empty() || !(counters.is_empty() || counters.starts_with('[')) {
-            return Err(format!("`:{name}` needs a policy: `:{name} ACCEPT [0:0]`"));
-        }
-        self.set_policy(number, line, name, Some(policy))
     }
 
     /// Declare a chain (with its policy, for built-in chains).
@@ -443,33 +459,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    /// `-A`, `-N`, `-P` lines (`iptables -S` uses the last two).
-    fn command(&mut self, number: usize, line: &'a str) -> Result<(), String> {
-        let (verb, rest) = split_word(line);
-        let (name, body) = split_word(rest);
-        match verb {
-            "-A" | "--append" => self.append(number, line, chain_name(name)?, body),
-            "-N" | "--new-chain" => self.set_policy(number, line, chain_name(name)?, None),
-            "-P" | "--policy" if !body.is_empty() => {
-                self.set_policy(number, line, chain_name(name)?, Some(body))
-            }
-            _ => Err(format!(
-                "unexpected `{}`: expected `*table`, `:CHAIN`, `-A CHAIN …`, `-N`, `-P`, `COMMIT` or a `#` comment",
-                shorten(line)
-            )),
-        }
-    }
-
-    fn append(
-        &mut self,
-        number: usize,
-        text: &'a str,
-        name: &'a str,
-        body: &'a str,
-    ) -> Result<(), String> {
-        if let Err(e) = validate(body) {
-            return Err(format!("rule for {name}: {e}"));
-        }
+    fn append(&mut self, number: usize, text: &'a str, name: &'a str) -> Result<(), String> {
         let last = self.last;
         let cached = last.filter(|(last, _)| *last == name).map(|(_, i)| i);
         let table = self.table();
@@ -549,6 +539,21 @@ mod tests {
             parse(&far).unwrap_err().message.contains("64 KiB"),
             "{far:.20}"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_dump_cut_anywhere_parses_like_one_piece(
+            text in "(\\*nat\n|\\*filter\n|:[A-C] - \\[0:0\\]\n|:X\n|-A [A-D] -j [A-D]\n|-A B -m comment --comment \"[a ]{0,3}\n|-N [A-C]\n|-P [A-C] (DROP|-)\n|COMMIT\n|# Generated by x\n|\r\n|junk\n){0,40}",
+            middle in 0usize..400,
+        ) {
+            let whole = {
+                let mut parser = Parser::new();
+                parser.feed(&text).map(|()| format!("{:?}", parser.finish()))
+            };
+            let halves = parse_in_two(&text, middle).map(|d| format!("{d:?}"));
+            proptest::prop_assert_eq!(halves, whole);
+        }
     }
 
     #[test]
