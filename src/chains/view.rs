@@ -1,6 +1,8 @@
 //! The `chains` report: the service table, the typed payload, notes on
 //! where the rules came from, and the `proxy.services` check.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::report::{Check, Metric, Report, Status, Table};
@@ -191,15 +193,17 @@ fn endpoints_cell(port: &ServicePort) -> String {
     if port.endpoints.is_empty() {
         return "NONE".into();
     }
-    let mut lines: Vec<String> = port
-        .endpoints
-        .iter()
-        .map(|e| format!("{} {:.1}%", e.address, e.share * 100.0))
-        .collect();
-    if let Some(local) = &port.local_endpoints {
-        lines.push(format!("local: {}", local.len()));
+    // One string written in place: 10,000 services' cells were 60,000
+    // small strings joined.
+    let mut cell = String::with_capacity(port.endpoints.len() * 24);
+    for (i, e) in port.endpoints.iter().enumerate() {
+        let newline = if i == 0 { "" } else { "\n" };
+        let _ = write!(cell, "{newline}{} {:.1}%", e.address, e.share * 100.0);
     }
-    lines.join("\n")
+    if let Some(local) = &port.local_endpoints {
+        let _ = write!(cell, "\nlocal: {}", local.len());
+    }
+    cell
 }
 
 fn policy_cell(port: &ServicePort) -> String {
