@@ -31,20 +31,21 @@ pub enum Kind {
 impl Kind {
     /// The kind of a chain name, if it is a per-service chain.
     pub fn of(chain: &str) -> Option<Kind> {
-        let rest = chain.strip_prefix("KUBE-")?;
-        let (prefix, hash) = rest.split_once('-')?;
-        if hash.is_empty() {
-            return None;
-        }
-        Some(match prefix {
-            "SVC" => Kind::Svc,
-            "SVL" => Kind::Svl,
-            "EXT" => Kind::Ext,
-            "FW" => Kind::Fw,
-            "XLB" => Kind::Xlb,
-            "SEP" => Kind::Sep,
+        // Byte patterns rather than `split_once('-')`: every chain and
+        // every jump target of a big dump is asked.
+        let (kind, hash) = match chain.as_bytes() {
+            [b'K', b'U', b'B', b'E', b'-', b'F', b'W', b'-', hash @ ..] => (Kind::Fw, hash),
+            [b'K', b'U', b'B', b'E', b'-', a, b, c, b'-', hash @ ..] => match [a, b, c] {
+                [b'S', b'V', b'C'] => (Kind::Svc, hash),
+                [b'S', b'V', b'L'] => (Kind::Svl, hash),
+                [b'E', b'X', b'T'] => (Kind::Ext, hash),
+                [b'X', b'L', b'B'] => (Kind::Xlb, hash),
+                [b'S', b'E', b'P'] => (Kind::Sep, hash),
+                _ => return None,
+            },
             _ => return None,
-        })
+        };
+        (!hash.is_empty()).then_some(kind)
     }
 }
 
@@ -59,6 +60,9 @@ pub struct Addresses<'a> {
     by_chain: Vec<Option<&'a str>>,
     /// The rare addresses that had to be unquoted, by chain position.
     unquoted: Vec<(usize, String)>,
+    /// Some endpoint chain's first rule has no comment: kube-proxy's
+    /// large-cluster mode (> 1000 endpoints), noticed on the same pass.
+    pub bare: bool,
 }
 
 impl<'a> Addresses<'a> {
@@ -69,24 +73,31 @@ impl<'a> Addresses<'a> {
         let chains = table.chains.as_slice();
         let mut by_chain = vec![None; chains.len()];
         if chains.len() < 4096 {
-            let unquoted = sweep(table, chains, 0, &mut by_chain);
-            return Addresses { by_chain, unquoted };
+            let (unquoted, bare) = sweep(table, chains, 0, &mut by_chain);
+            return Addresses {
+                by_chain,
+                unquoted,
+                bare,
+            };
         }
         let half = chains.len() / 2;
         let (first, second) = chains.split_at(half);
         let (first_out, second_out) = by_chain.split_at_mut(half);
-        let unquoted = std::thread::scope(|scope| {
+        let (unquoted, bare) = std::thread::scope(|scope| {
             let other = scope.spawn(|| sweep(table, second, half, second_out));
-            let mut unquoted = sweep(table, first, 0, first_out);
+            let (mut unquoted, bare) = sweep(table, first, 0, first_out);
             // A panic in the thread is a bug: re-raise it.
-            unquoted.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            unquoted
+            let (more, other_bare) = other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            unquoted.extend(more);
+            (unquoted, bare || other_bare)
         });
-        Addresses { by_chain, unquoted }
+        Addresses {
+            by_chain,
+            unquoted,
+            bare,
+        }
     }
 
     /// The DNAT address of the chain called `sep`.
@@ -104,32 +115,35 @@ impl<'a> Addresses<'a> {
 }
 
 /// The DNAT target of each KUBE-SEP chain in `chains` (the first at
-/// position `offset`), into `out`, and the ones that had to be unquoted;
-/// kube-proxy writes the DNAT rule last (after the hairpin masquerade
-/// rule), so searching from the end parses one rule per endpoint.
+/// position `offset`), into `out`; the ones that had to be unquoted; and
+/// whether a chain's first rule has no comment. kube-proxy writes the DNAT
+/// rule last (after the hairpin masquerade rule), so searching from the end
+/// parses one rule per endpoint.
 fn sweep<'a>(
     table: &Table<'a>,
     chains: &[Chain<'a>],
     offset: usize,
     out: &mut [Option<&'a str>],
-) -> Vec<(usize, String)> {
+) -> (Vec<(usize, String)>, bool) {
     let mut unquoted = Vec::new();
+    let mut bare = false;
     for (i, (chain, slot)) in chains.iter().zip(out).enumerate() {
         if Kind::of(chain.name()) != Some(Kind::Sep) {
             continue;
         }
-        let dnat = table
-            .rules(chain)
-            .iter()
-            .rev()
-            .find_map(|r| r.spec().to_destination);
+        let rules = table.rules(chain);
+        bare = bare
+            || rules
+                .first()
+                .is_some_and(|r| !r.body().contains("--comment"));
+        let dnat = rules.iter().rev().find_map(|r| r.spec().to_destination);
         match dnat {
             Some(Cow::Borrowed(address)) => *slot = Some(address),
             Some(Cow::Owned(address)) => unquoted.push((offset + i, address)),
             None => {}
         }
     }
-    unquoted
+    (unquoted, bare)
 }
 
 /// What a dispatching chain (SVC/SVL/XLB) sends traffic to.
@@ -287,5 +301,16 @@ COMMIT
         assert_eq!(Kind::of("KUBE-SVC-"), None);
         assert_eq!(Kind::of("KUBE-MARK-MASQ"), None);
         assert_eq!(Kind::of("KUBE-FW-X"), Some(Kind::Fw));
+        assert_eq!(Kind::of("KUBE-SEP-A-B"), Some(Kind::Sep));
+        for other in [
+            "KUBE-SEPX-A",
+            "KUBE-FW-",
+            "KUBE-XLB",
+            "KUBE-MARK-DROP",
+            "KUBE-SE-A",
+            "X",
+        ] {
+            assert_eq!(Kind::of(other), None, "{other}");
+        }
     }
 }

@@ -58,7 +58,7 @@ pub fn extract(dump: &Dump<'_>) -> Services {
     let Some(nat) = dump.table("nat") else {
         return Services::default();
     };
-    let mut ports = build_all(nat);
+    let (mut ports, large_cluster) = build_all(nat);
     portals::userspace(nat, &mut ports);
     if let Some(filter) = dump.tables.iter().find(|t| t.name == "filter") {
         portals::rejects(filter, &mut ports);
@@ -66,7 +66,7 @@ pub fn extract(dump: &Dump<'_>) -> Services {
     Services {
         ports: ports.into_values().collect(),
         era: era(nat),
-        large_cluster: large_cluster(nat),
+        large_cluster,
     }
 }
 
@@ -196,10 +196,10 @@ fn role_of(entry: &str) -> Role {
 /// Collect every service port from the entry rules, then [`finish`] them
 /// spread over the CPUs. The entry rules are read once, in order (a rule
 /// without a comment is keyed by the services seen before it), while
-/// another thread reads the endpoint chains' DNAT addresses; following
-/// the jumps of 10,000 services is then shared out, each service port
-/// being independent.
-fn build_all<'a>(nat: &Table<'a>) -> BTreeMap<Key<'a>, Box<ServicePort>> {
+/// another thread reads the endpoint chains' DNAT addresses (and notices
+/// large-cluster mode); following the jumps of 10,000 services is then
+/// shared out, each service port being independent.
+fn build_all<'a>(nat: &Table<'a>) -> (BTreeMap<Key<'a>, Box<ServicePort>>, bool) {
     let entries = || {
         let mut builder = Builder {
             nat,
@@ -250,7 +250,7 @@ fn build_all<'a>(nat: &Table<'a>) -> BTreeMap<Key<'a>, Box<ServicePort>> {
         for handle in handles {
             ports.extend(join(handle));
         }
-        ports
+        (ports, addresses.bare)
     })
 }
 
@@ -345,15 +345,6 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         .iter()
         .any(|r| r.body().contains("--match-set KUBE-"));
     ipvs.then_some(Era::Ipvs)
-}
-
-/// Large-cluster mode: endpoint chains written without comments.
-fn large_cluster(nat: &Table<'_>) -> bool {
-    nat.chains
-        .iter()
-        .filter(|c| Kind::of(c.name()) == Some(Kind::Sep))
-        .filter_map(|c| nat.rules(c).first())
-        .any(|r| !r.body().contains("--comment"))
 }
 
 #[cfg(test)]
