@@ -4,9 +4,10 @@
 //! it prints a line, then prints 26 MB in a few hundred milliseconds (10,000
 //! services); parsing each piece as it arrives leaves only the extraction
 //! for after the tool exits. The text goes into chunks that are never
-//! moved or grown once filled (each twice the size of the one before,
-//! whole lines only), so the dump can borrow from them while later chunks
-//! are still being read. Reads from any [`Read`]; runs nothing itself.
+//! moved or grown (each twice the size of the one before), and the whole
+//! lines each read brings are parsed at once, so the dump borrows from
+//! chunks that are still being filled. Reads from any [`Read`]; runs
+//! nothing itself.
 
 use std::io::{self, Read};
 
@@ -55,29 +56,23 @@ fn read_in<'b>(
     chunks: &'b mut Vec<Vec<u8>>,
     origin: &str,
     want_header: bool,
-    mut size: usize,
+    size: usize,
 ) -> io::Result<Streamed<'b>> {
     chunks.clear();
     chunks.resize_with(MAX_CHUNKS, Vec::new);
-    let mut slots = chunks.iter_mut();
+    let mut pieces = Pieces {
+        input,
+        slots: chunks.iter_mut(),
+        rest: &mut [],
+        pending: 0,
+        size,
+    };
     let mut parser = Parser::new();
     let mut failed: Option<ParseError> = None;
     let mut header = None;
     // Lines in the pieces before the current one.
     let mut lines = 0;
-    // The unfinished line at the end of the last chunk, moved to the next.
-    let mut carry: Vec<u8> = Vec::new();
-    loop {
-        let Some(slot) = slots.next() else {
-            return Err(io::Error::other(format!(
-                "{origin}: more than {MAX_CHUNKS} chunks of output"
-            )));
-        };
-        size = size.max(carry.len() * 2);
-        // Zeroed memory from the allocator is mapped on first touch, so an
-        // unused end of the last chunk costs address space, not memory.
-        *slot = vec![0; size];
-        let (piece, eof) = fill(input, slot, &mut carry)?;
+    while let Some(piece) = pieces.next(origin)? {
         let text = match std::str::from_utf8(piece) {
             Ok(text) => text,
             Err(e) => {
@@ -96,10 +91,6 @@ fn read_in<'b>(
             // Parsing stopped in or before this piece: count its lines.
             Some(_) => lines + text.bytes().filter(|&b| b == b'\n').count(),
         };
-        if eof {
-            break;
-        }
-        size *= 2;
     }
     Ok(match failed {
         Some(e) => Streamed::Unparsable(e),
@@ -110,39 +101,74 @@ fn read_in<'b>(
     })
 }
 
-/// Fill `slot` from `input`, starting with `carry`; give back its whole
-/// lines (all of it at the end of the input) and whether the input ended,
-/// leaving the unfinished last line in `carry`.
-fn fill<'b>(
-    input: &mut dyn Read,
-    slot: &'b mut [u8],
-    carry: &mut Vec<u8>,
-) -> io::Result<(&'b [u8], bool)> {
-    let mut filled = carry.len();
-    if let Some(start) = slot.get_mut(..filled) {
-        start.copy_from_slice(carry);
-    }
-    let mut eof = false;
-    while let Some(free) = slot.get_mut(filled..).filter(|f| !f.is_empty()) {
-        match input.read(free) {
-            Ok(0) => {
-                eof = true;
-                break;
+/// The input read into chunks that are never moved, handed out as runs of
+/// whole lines as soon as each read brings some: parsing then keeps pace
+/// with the tool instead of waiting for a chunk to fill.
+struct Pieces<'b, 'i> {
+    input: &'i mut dyn Read,
+    slots: std::slice::IterMut<'b, Vec<u8>>,
+    /// The unused end of the current chunk; its first `pending` bytes are
+    /// an unfinished line.
+    rest: &'b mut [u8],
+    pending: usize,
+    /// The next chunk's size.
+    size: usize,
+}
+
+impl<'b> Pieces<'b, '_> {
+    /// The next run of whole lines (at the end of the input, the last
+    /// unfinished line); `None` once the input is used up.
+    fn next(&mut self, origin: &str) -> io::Result<Option<&'b [u8]>> {
+        loop {
+            if self.pending == self.rest.len() {
+                self.next_chunk(origin)?;
             }
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            let free = self.rest.get_mut(self.pending..).unwrap_or_default();
+            let n = match self.input.read(free) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            let filled = self.pending + n;
+            let whole = match n {
+                0 => filled,
+                _ => {
+                    let read = self.rest.get(..filled).unwrap_or_default();
+                    match read.iter().rposition(|&b| b == b'\n') {
+                        Some(i) => i + 1,
+                        None => {
+                            self.pending = filled;
+                            continue;
+                        }
+                    }
+                }
+            };
+            let (piece, rest) = std::mem::take(&mut self.rest).split_at_mut(whole);
+            self.rest = rest;
+            self.pending = filled - whole;
+            return Ok((!piece.is_empty()).then_some(&*piece));
         }
     }
-    let read = slot.get(..filled).unwrap_or_default();
-    let whole = match eof {
-        true => filled,
-        false => read.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1),
-    };
-    carry.clear();
-    carry.extend_from_slice(read.get(whole..).unwrap_or_default());
-    let slot: &'b [u8] = slot;
-    Ok((slot.get(..whole).unwrap_or_default(), eof))
+
+    /// Start a chunk twice the size of the last, moving the unfinished line
+    /// over. Zeroed memory from the allocator is mapped on first touch, so
+    /// an unused end of the last chunk costs address space, not memory.
+    fn next_chunk(&mut self, origin: &str) -> io::Result<()> {
+        let Some(slot) = self.slots.next() else {
+            return Err(io::Error::other(format!(
+                "{origin}: more than {MAX_CHUNKS} chunks of output"
+            )));
+        };
+        let unfinished = self.rest.get(..self.pending).unwrap_or_default();
+        self.size = self.size.max(unfinished.len() * 2);
+        *slot = vec![0; self.size];
+        if let Some(start) = slot.get_mut(..unfinished.len()) {
+            start.copy_from_slice(unfinished);
+        }
+        self.rest = slot;
+        self.size *= 2;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
