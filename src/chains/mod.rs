@@ -102,8 +102,12 @@ fn read<'t>(
 pub fn run(ctx: &Context, args: &ChainsArgs) -> anyhow::Result<Report> {
     let mut texts = Texts::default();
     let found = view::Extracted::from_dumps(&read(ctx, args, &mut texts)?);
-    drop(texts);
-    Ok(view::report(found, args.service.as_deref()))
+    // Giving 26 MB of dump back to the system takes milliseconds; the
+    // report need not wait for it.
+    Ok(std::thread::scope(|scope| {
+        scope.spawn(move || drop(texts));
+        view::report(found, args.service.as_deref())
+    }))
 }
 
 /// `k8snet chains --raw`: the KUBE-* chains verbatim (only the chains and

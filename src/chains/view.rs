@@ -89,7 +89,6 @@ impl Extracted {
 
 /// Build the report of `k8snet chains`.
 pub fn report(found: Extracted, filter: Option<&str>) -> Report {
-    let mut report = Report::new("chains");
     let wanted = |p: &ServicePort| filter.is_none_or(|f| p.name.matches(f));
     let ports: Vec<&ServicePort> = found
         .services
@@ -98,8 +97,30 @@ pub fn report(found: Extracted, filter: Option<&str>) -> Report {
         .map(|p| &**p)
         .filter(|p| wanted(p))
         .collect();
-    report.tables.push(table(&ports));
-    report.notes = notes(&found);
+    // The table and the JSON of 10,000 service ports take about as long
+    // as each other: each gets a CPU (only one of them is printed, but
+    // which is the renderer's choice).
+    let (table, mut report) = if ports.len() < 512 {
+        (table(&ports), payload(&found, &ports, filter))
+    } else {
+        std::thread::scope(|scope| {
+            let table = scope.spawn(|| table(&ports));
+            let report = payload(&found, &ports, filter);
+            // A panic in the thread is a bug: re-raise it.
+            let table = table
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (table, report)
+        })
+    };
+    report.tables.push(table);
+    report
+}
+
+/// The report without its table.
+fn payload(found: &Extracted, ports: &[&ServicePort], filter: Option<&str>) -> Report {
+    let mut report = Report::new("chains");
+    report.notes = notes(found);
     if let Some(f) = filter.filter(|_| ports.is_empty()) {
         report
             .notes
@@ -112,7 +133,7 @@ pub fn report(found: Extracted, filter: Option<&str>) -> Report {
             other.kube_rules
         ));
     }
-    report.checks.push(check(&found));
+    report.checks.push(check(found));
     // The service ports are the bulk of the payload (10,000 on a big
     // cluster): `with_data` keeps them as JSON text, not a tree.
     report
