@@ -96,6 +96,25 @@ impl Exec {
     /// Like [`Exec::run`], but returns raw stdout bytes (large dumps are
     /// parsed without an extra UTF-8 copy).
     pub fn run_bytes(&self, program: &str, args: &[&str]) -> Result<Vec<u8>, ExecError> {
+        self.run_streaming(program, args, |out| {
+            let mut bytes = Vec::new();
+            out.read_to_end(&mut bytes)?;
+            Ok(bytes)
+        })
+    }
+
+    /// Run `program args…`, handing its stdout to `read` while it runs, so
+    /// a large output is processed as it arrives rather than after the
+    /// program exits. Whatever `read` leaves unread is drained (a program
+    /// blocked on a full pipe would never exit). An error from `read` is
+    /// [`ExecError::Io`]; a non-zero exit is [`ExecError::Failed`] with
+    /// stderr, and `read`'s result is dropped.
+    pub fn run_streaming<T>(
+        &self,
+        program: &str,
+        args: &[&str],
+        read: impl FnOnce(&mut dyn Read) -> std::io::Result<T>,
+    ) -> Result<T, ExecError> {
         let command = command_line(program, args);
         let path = self.find(program).ok_or_else(|| ExecError::NotInstalled {
             program: program.to_string(),
@@ -111,18 +130,19 @@ impl Exec {
                 command: command.clone(),
                 source,
             })?;
-        let mut stdout = Vec::new();
-        let read = child
-            .stdout
-            .take()
-            .map(|mut out| out.read_to_end(&mut stdout));
+        let value = match child.stdout.take() {
+            Some(mut out) => read(&mut out)
+                .and_then(|value| std::io::copy(&mut out, &mut std::io::sink()).map(|_| value)),
+            None => read(&mut std::io::empty()),
+        };
         let output = child.wait_with_output().map_err(|source| ExecError::Io {
             command: command.clone(),
             source,
         })?;
-        if let Some(Err(source)) = read {
-            return Err(ExecError::Io { command, source });
-        }
+        let value = value.map_err(|source| ExecError::Io {
+            command: command.clone(),
+            source,
+        })?;
         if !output.status.success() {
             return Err(ExecError::Failed {
                 command,
@@ -130,7 +150,7 @@ impl Exec {
                 stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
             });
         }
-        Ok(stdout)
+        Ok(value)
     }
 }
 
@@ -162,6 +182,27 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("exit status: 3"), "{text}");
         assert!(text.ends_with(": boom"), "{text}");
+    }
+
+    #[test]
+    fn unread_output_is_drained_and_failure_still_reported() {
+        let exec = Exec::with_search_path("/usr/bin:/bin");
+        // More than a pipe holds: the tool only exits once it is read.
+        let script = "head -c 1000000 /dev/zero; echo done >&2; exit 4";
+        let first = exec
+            .run_streaming("sh", &["-c", script], |out| {
+                let mut byte = [0u8; 1];
+                out.read_exact(&mut byte).map(|()| byte[0])
+            })
+            .unwrap_err();
+        assert!(first.to_string().ends_with(": done"), "{first}");
+        let read = exec
+            .run_streaming("sh", &["-c", "head -c 1000000 /dev/zero"], |out| {
+                let mut byte = [0u8; 1];
+                out.read_exact(&mut byte).map(|()| byte[0])
+            })
+            .expect("runs");
+        assert_eq!(read, 0);
     }
 
     #[test]

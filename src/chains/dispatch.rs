@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::model::Endpoint;
+use super::model::{Endpoint, Endpoints};
 use super::parse::{Chain, Table};
 
 /// The kinds of per-service chain, by name prefix (FORMATS.md B.3).
@@ -31,20 +31,21 @@ pub enum Kind {
 impl Kind {
     /// The kind of a chain name, if it is a per-service chain.
     pub fn of(chain: &str) -> Option<Kind> {
-        let rest = chain.strip_prefix("KUBE-")?;
-        let (prefix, hash) = rest.split_once('-')?;
-        if hash.is_empty() {
-            return None;
-        }
-        Some(match prefix {
-            "SVC" => Kind::Svc,
-            "SVL" => Kind::Svl,
-            "EXT" => Kind::Ext,
-            "FW" => Kind::Fw,
-            "XLB" => Kind::Xlb,
-            "SEP" => Kind::Sep,
+        // Byte patterns rather than `split_once('-')`: every chain and
+        // every jump target of a big dump is asked.
+        let (kind, hash) = match chain.as_bytes() {
+            [b'K', b'U', b'B', b'E', b'-', b'F', b'W', b'-', hash @ ..] => (Kind::Fw, hash),
+            [b'K', b'U', b'B', b'E', b'-', a, b, c, b'-', hash @ ..] => match [a, b, c] {
+                [b'S', b'V', b'C'] => (Kind::Svc, hash),
+                [b'S', b'V', b'L'] => (Kind::Svl, hash),
+                [b'E', b'X', b'T'] => (Kind::Ext, hash),
+                [b'X', b'L', b'B'] => (Kind::Xlb, hash),
+                [b'S', b'E', b'P'] => (Kind::Sep, hash),
+                _ => return None,
+            },
             _ => return None,
-        })
+        };
+        (!hash.is_empty()).then_some(kind)
     }
 }
 
@@ -54,66 +55,102 @@ impl Kind {
 /// order and the cache misses were most of that time; in table order they
 /// stream.
 pub struct Addresses<'a> {
-    by_chain: Vec<Option<Cow<'a, str>>>,
+    /// By chain position: 16 bytes for each of 61,000 chains, where a
+    /// `Cow` took 24.
+    by_chain: Vec<Option<&'a str>>,
+    /// The rare addresses that had to be unquoted, by chain position.
+    unquoted: Vec<(usize, String)>,
+    /// Some endpoint chain's first rule has no comment: kube-proxy's
+    /// large-cluster mode (> 1000 endpoints), noticed on the same pass.
+    pub bare: bool,
 }
 
 impl<'a> Addresses<'a> {
     /// Read the endpoint chains of `table`, half of them on another
-    /// thread when there are many.
+    /// thread when there are many. Both halves are written in place, so
+    /// the list is never copied while the whole dump is in memory.
     pub fn of(table: &Table<'a>) -> Self {
         let chains = table.chains.as_slice();
+        let mut by_chain = vec![None; chains.len()];
         if chains.len() < 4096 {
+            let (unquoted, bare) = sweep(table, chains, 0, &mut by_chain);
             return Addresses {
-                by_chain: sweep(table, chains),
+                by_chain,
+                unquoted,
+                bare,
             };
         }
-        let (first, second) = chains.split_at(chains.len() / 2);
-        let mut by_chain = std::thread::scope(|scope| {
-            let other = scope.spawn(|| sweep(table, second));
-            let mut by_chain = sweep(table, first);
+        let half = chains.len() / 2;
+        let (first, second) = chains.split_at(half);
+        let (first_out, second_out) = by_chain.split_at_mut(half);
+        let (unquoted, bare) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| sweep(table, second, half, second_out));
+            let (mut unquoted, bare) = sweep(table, first, 0, first_out);
             // A panic in the thread is a bug: re-raise it.
-            by_chain.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            by_chain
+            let (more, other_bare) = other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            unquoted.extend(more);
+            (unquoted, bare || other_bare)
         });
-        by_chain.shrink_to_fit();
-        Addresses { by_chain }
+        Addresses {
+            by_chain,
+            unquoted,
+            bare,
+        }
     }
 
     /// The DNAT address of the chain called `sep`.
     fn of_chain(&self, table: &Table<'_>, sep: &str) -> Option<&str> {
         let position = table.position(sep)?;
-        self.by_chain.get(position)?.as_deref()
+        match self.by_chain.get(position)? {
+            Some(address) => Some(address),
+            None => self
+                .unquoted
+                .iter()
+                .find(|(p, _)| *p == position)
+                .map(|(_, address)| address.as_str()),
+        }
     }
 }
 
-/// The DNAT target of each KUBE-SEP chain in `chains`; kube-proxy writes
-/// the DNAT rule last (after the hairpin masquerade rule), so searching
-/// from the end parses one rule per endpoint.
-fn sweep<'a>(table: &Table<'a>, chains: &[Chain<'a>]) -> Vec<Option<Cow<'a, str>>> {
-    chains
-        .iter()
-        .map(|chain| {
-            if Kind::of(chain.name) != Some(Kind::Sep) {
-                return None;
-            }
-            table
-                .rules(chain)
-                .iter()
-                .rev()
-                .find_map(|r| r.spec().to_destination)
-        })
-        .collect()
+/// The DNAT target of each KUBE-SEP chain in `chains` (the first at
+/// position `offset`), into `out`; the ones that had to be unquoted; and
+/// whether a chain's first rule has no comment. kube-proxy writes the DNAT
+/// rule last (after the hairpin masquerade rule), so searching from the end
+/// parses one rule per endpoint.
+fn sweep<'a>(
+    table: &Table<'a>,
+    chains: &[Chain<'a>],
+    offset: usize,
+    out: &mut [Option<&'a str>],
+) -> (Vec<(usize, String)>, bool) {
+    let mut unquoted = Vec::new();
+    let mut bare = false;
+    for (i, (chain, slot)) in chains.iter().zip(out).enumerate() {
+        if Kind::of(chain.name()) != Some(Kind::Sep) {
+            continue;
+        }
+        let rules = table.rules(chain);
+        bare = bare
+            || rules
+                .first()
+                .is_some_and(|r| !r.body().contains("--comment"));
+        let dnat = rules.iter().rev().find_map(|r| r.spec().to_destination);
+        match dnat {
+            Some(Cow::Borrowed(address)) => *slot = Some(address),
+            Some(Cow::Owned(address)) => unquoted.push((offset + i, address)),
+            None => {}
+        }
+    }
+    (unquoted, bare)
 }
 
 /// What a dispatching chain (SVC/SVL/XLB) sends traffic to.
 #[derive(Debug, Default, PartialEq)]
 pub struct Dispatch {
     /// Endpoints in rule order with their shares.
-    pub endpoints: Vec<Endpoint>,
+    pub endpoints: Endpoints,
     /// ClientIP affinity timeout (`-m recent --rcheck --seconds N`).
     pub affinity: Option<u32>,
 }
@@ -127,7 +164,7 @@ pub struct Dispatch {
 pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Dispatch {
     let rules = table.rules_of(chain);
     let mut out = Dispatch {
-        endpoints: Vec::with_capacity(rules.len()),
+        endpoints: Endpoints::with_capacity(rules.len()),
         affinity: None,
     };
     let mut left = 1.0_f64;
@@ -149,11 +186,24 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
             .map(|p| p.clamp(0.0, 1.0));
         let share = left * probability.unwrap_or(1.0);
         left -= share;
+        let dnat = addresses.of_chain(table, target);
+        let port = dnat.and_then(|d| d.strip_prefix(':'));
+        // `?` when the chain is missing or has no DNAT target, which a
+        // hand-edited or half-flushed dump can have.
+        let unknown_ip;
+        let address = match (dnat, port) {
+            (_, Some(port)) => {
+                unknown_ip = format!("?:{port}");
+                &unknown_ip
+            }
+            (Some(d), None) => d,
+            (None, None) => "?",
+        };
         out.endpoints.push(Endpoint {
-            address: endpoint_address(addresses.of_chain(table, target)),
+            address,
             share,
-            probability: probability.and(spec.probability_text.as_deref().map(str::to_string)),
-            chain: target.to_string(),
+            probability: probability.and(spec.probability_text.as_deref()),
+            chain: target,
         });
     }
     // Room was made for every rule; 10,000 service ports keep theirs.
@@ -161,25 +211,12 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
     out
 }
 
-/// `ip:port` of an endpoint from its chain's DNAT target (`?` when the
-/// chain is missing or has none, which a hand-edited or half-flushed dump
-/// can have).
-fn endpoint_address(dnat: Option<&str>) -> String {
-    match dnat {
-        Some(d) => match d.strip_prefix(':') {
-            Some(port) => format!("?:{port}"),
-            None => d.to_string(),
-        },
-        None => "?".to_string(),
-    }
-}
-
 /// The per-service chains reachable from `entry` (itself included), in
 /// breadth-first order, following only jumps to per-service chains.
 pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
     let mut seen: Vec<&'t str> = Vec::new();
     if let Some(chain) = table.chain(entry) {
-        seen.push(chain.name);
+        seen.push(chain.name());
     }
     let mut next = 0;
     // Per-service chains nest at most EXT/FW -> EXT -> SVC/SVL/XLB -> SEP;
@@ -203,7 +240,7 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
                 continue;
             }
             if let Some(found) = table.chain(target) {
-                seen.push(found.name);
+                seen.push(found.name());
             }
         }
     }
@@ -237,9 +274,22 @@ COMMIT
             assert!((share - 1.0 / 3.0).abs() < 1e-4, "{shares:?}");
         }
         assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert_eq!(d.endpoints[2].address, "10.0.0.3:80");
-        assert_eq!(d.endpoints[0].probability.as_deref(), Some("0.33332999982"));
-        assert_eq!(d.endpoints[2].probability, None);
+        let endpoints: Vec<_> = d.endpoints.iter().collect();
+        assert_eq!(endpoints[2].address, "10.0.0.3:80");
+        assert_eq!(endpoints[0].probability, Some("0.33332999982"));
+        assert_eq!(endpoints[2].probability, None);
+    }
+
+    #[test]
+    fn an_address_that_needed_unquoting_is_kept() {
+        let dump = parse(
+            "*nat\n-A KUBE-SVC-Q -j KUBE-SEP-Q\n-A KUBE-SEP-Q -j DNAT --to-destination \"10.0.0.9\":80\nCOMMIT\n",
+        )
+        .unwrap();
+        let nat = dump.table("nat").unwrap();
+        let d = dispatch(nat, &Addresses::of(nat), "KUBE-SVC-Q");
+        let addresses: Vec<&str> = d.endpoints.iter().map(|e| e.address).collect();
+        assert_eq!(addresses, ["10.0.0.9:80"]);
     }
 
     #[test]
@@ -251,5 +301,16 @@ COMMIT
         assert_eq!(Kind::of("KUBE-SVC-"), None);
         assert_eq!(Kind::of("KUBE-MARK-MASQ"), None);
         assert_eq!(Kind::of("KUBE-FW-X"), Some(Kind::Fw));
+        assert_eq!(Kind::of("KUBE-SEP-A-B"), Some(Kind::Sep));
+        for other in [
+            "KUBE-SEPX-A",
+            "KUBE-FW-",
+            "KUBE-XLB",
+            "KUBE-MARK-DROP",
+            "KUBE-SE-A",
+            "X",
+        ] {
+            assert_eq!(Kind::of(other), None, "{other}");
+        }
     }
 }

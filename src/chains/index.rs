@@ -84,7 +84,7 @@ impl ChainIndex {
             let slot = *self.slots.get(at)?;
             let found = match position(slot) {
                 None => true,
-                Some(p) => slot >> 32 == tag && chains.get(p).is_some_and(|c| c.name == name),
+                Some(p) => slot >> 32 == tag && chains.get(p).is_some_and(|c| c.name() == name),
             };
             if found {
                 return Some(at);
@@ -137,7 +137,7 @@ impl ChainIndex {
                 continue;
             };
             if let Some(free) = self
-                .probe(chains, chain.name, slot >> 32)
+                .probe(chains, chain.name(), slot >> 32)
                 .and_then(|at| self.slots.get_mut(at))
             {
                 *free = slot;
@@ -152,14 +152,7 @@ mod tests {
     use super::*;
 
     fn chain(name: &str) -> Chain<'_> {
-        Chain {
-            name,
-            policy: None,
-            line: 1,
-            declaration: None,
-            start: 0,
-            count: 0,
-        }
+        Chain::new(name, name, false, 1).unwrap()
     }
 
     #[test]

@@ -3,11 +3,13 @@
 //!
 //! [`parse`] reads iptables-save / `iptables -S` text, [`extract`] turns the
 //! nat (and filter) table into [`ServicePort`]s for every kube-proxy era,
-//! `source` runs the save tools of each backend, and `view` builds the
-//! report. [`doctor_checks`] gives doctor the `proxy.services` check.
+//! `source` runs the save tools of each backend (`stream` parses their
+//! output as it arrives), and `view` builds the report. [`doctor_checks`]
+//! gives doctor the `proxy.services` check.
 
 mod dispatch;
 mod index;
+mod line;
 mod model;
 mod parse;
 mod portals;
@@ -15,6 +17,7 @@ mod raw;
 mod rule;
 mod services;
 pub(crate) mod source;
+mod stream;
 mod token;
 mod view;
 
@@ -28,23 +31,43 @@ use crate::cli::ChainsArgs;
 use crate::error;
 use crate::report::{Check, Report};
 
-pub use model::{Affinity, Endpoint, Era, Policy, PortName, ServicePort};
+pub use model::{Affinity, Endpoint, Endpoints, Era, Policy, PortName, ServicePort};
 pub use parse::{Chain, Dump, ParseError, Rule, Table, parse};
 pub use rule::RuleSpec;
 pub use services::{Services, era_of, extract};
 pub use source::Backend;
 
-use source::Capture;
+use source::{Capture, Parsed};
 
 const PARSE_HINT: &str = "the input must be `iptables-save` or `iptables -S` output";
 
-/// Read the dumps: `--file` (or stdin), else every backend's iptables-save.
-fn load(ctx: &Context, args: &ChainsArgs) -> anyhow::Result<Vec<Capture>> {
+/// Where the dumps' text lives while their parsed rules are read: a file
+/// (or stdin), or the chunks the save tools' output streamed into.
+#[derive(Default)]
+struct Texts {
+    file: Option<Capture>,
+    streamed: Vec<Vec<Vec<u8>>>,
+}
+
+/// The error for a malformed dump. The hint goes on the parse error
+/// itself, so `{:#}` still prints the whole chain down to the line number.
+fn unparsable(e: ParseError, origin: &str) -> anyhow::Error {
+    error::with_hint(e, PARSE_HINT).context(format!("parsing {origin}"))
+}
+
+/// Read and parse the dumps: `--file` (or stdin), else every backend's
+/// iptables-save, parsed as it streams in. A malformed dump is an error
+/// naming its line.
+fn read<'t>(
+    ctx: &Context,
+    args: &ChainsArgs,
+    texts: &'t mut Texts,
+) -> anyhow::Result<Vec<Parsed<'t>>> {
     let Some(file) = args.file.as_deref() else {
         ctx.progress.show("running iptables-save…");
-        let captures = source::capture(&ctx.host.exec);
+        let parsed = source::capture_parsed(&ctx.host.exec, &mut texts.streamed, unparsable);
         ctx.progress.clear();
-        return captures;
+        return parsed;
     };
     let (origin, text) = if file == "-" {
         let mut bytes = Vec::new();
@@ -62,49 +85,45 @@ fn load(ctx: &Context, args: &ChainsArgs) -> anyhow::Result<Vec<Capture>> {
         (file.to_string(), text)
     };
     let backend = Backend::from_header(text.lines().find(|l| l.starts_with("# Generated")));
-    Ok(vec![Capture {
+    let capture = texts.file.insert(Capture {
         origin,
         backend,
         text,
+    });
+    let dump = parse(&capture.text).map_err(|e| unparsable(e, &capture.origin))?;
+    Ok(vec![Parsed {
+        origin: capture.origin.clone(),
+        backend: capture.backend,
+        dump,
     }])
-}
-
-/// Parse every capture; a malformed dump is an error naming its line.
-fn parse_all(captures: &[Capture]) -> anyhow::Result<Vec<(&Capture, Dump<'_>)>> {
-    captures
-        .iter()
-        .map(|c| {
-            parse(&c.text).map(|d| (c, d)).map_err(|e| {
-                // The hint goes on the parse error itself, so `{:#}` still
-                // prints the whole chain down to the line number.
-                error::with_hint(e, PARSE_HINT).context(format!("parsing {}", c.origin))
-            })
-        })
-        .collect()
 }
 
 /// `k8snet chains`.
 pub fn run(ctx: &Context, args: &ChainsArgs) -> anyhow::Result<Report> {
-    let captures = load(ctx, args)?;
-    let found = view::Extracted::from_dumps(&parse_all(&captures)?);
-    drop(captures);
-    Ok(view::report(found, args.service.as_deref()))
+    let mut texts = Texts::default();
+    let found = view::Extracted::from_dumps(&read(ctx, args, &mut texts)?);
+    // Giving 26 MB of dump back to the system takes milliseconds; the
+    // report need not wait for it.
+    Ok(std::thread::scope(|scope| {
+        scope.spawn(move || drop(texts));
+        view::report(found, args.service.as_deref())
+    }))
 }
 
 /// `k8snet chains --raw`: the KUBE-* chains verbatim (only the chains and
 /// rules of `--service` when given).
 pub fn write_raw(ctx: &Context, args: &ChainsArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let captures = load(ctx, args)?;
-    let dumps = parse_all(&captures)?;
+    let mut texts = Texts::default();
+    let dumps = read(ctx, args, &mut texts)?;
     let several = dumps.len() > 1;
-    for (capture, dump) in &dumps {
-        if several && source::kube_rules(dump) == 0 {
+    for parsed in &dumps {
+        if several && source::kube_rules(&parsed.dump) == 0 {
             continue;
         }
         if several {
-            writeln!(out, "# k8snet: from {}", capture.origin)?;
+            writeln!(out, "# k8snet: from {}", parsed.origin)?;
         }
-        raw::write(dump, args.service.as_deref(), out)?;
+        raw::write(&parsed.dump, args.service.as_deref(), out)?;
     }
     Ok(())
 }
@@ -118,18 +137,13 @@ pub fn doctor_checks(ctx: &Context) -> Vec<Check> {
         service: None,
         raw: false,
     };
-    let captures = match load(ctx, &args) {
-        Ok(c) => c,
-        Err(e) if source::not_installed(&e) => {
-            return vec![Check::skip(
-                view::CHECK_ID,
-                "iptables-save is not installed, so there are no kube-proxy iptables rules to read",
-            )];
-        }
-        Err(e) => return vec![Check::error(view::CHECK_ID, &e)],
-    };
-    match parse_all(&captures) {
+    let mut texts = Texts::default();
+    match read(ctx, &args, &mut texts) {
         Ok(dumps) => vec![view::check(&view::Extracted::from_dumps(&dumps))],
+        Err(e) if source::not_installed(&e) => vec![Check::skip(
+            view::CHECK_ID,
+            "iptables-save is not installed, so there are no kube-proxy iptables rules to read",
+        )],
         Err(e) => vec![Check::error(view::CHECK_ID, &e)],
     }
 }

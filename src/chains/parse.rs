@@ -1,17 +1,18 @@
 //! A pure parser for `iptables-save` and `iptables -S` output.
 //!
-//! One pass over the text: tables (`*nat` … `COMMIT`), chain declarations
+//! One pass over the lines (read by `line`; a big dump's second half on
+//! another thread): tables (`*nat` … `COMMIT`), chain declarations
 //! (`:CHAIN POLICY [pkts:bytes]`, or `-N`/`-P` in `iptables -S` output),
 //! and rules (`-A CHAIN …`). Rules keep their text borrowed from the dump;
-//! their options are read on demand with [`Rule::spec`], so a 19 MB dump
-//! costs a few bytes per rule beyond itself. The quoting of every rule is
-//! checked here, so garbage fails with its line number. Chain names are
-//! opaque labels: their hash suffixes are never validated (published dumps
+//! their options are read on demand with [`Rule::spec`], so a 26 MB dump
+//! costs a few bytes per rule beyond itself. The parser can also be fed a
+//! dump piece by piece as it streams in (`stream`). Chain names are opaque
+//! labels: their hash suffixes are never validated (published dumps
 //! contain hand-edited ones, FORMATS.md B.5).
 
 use super::index::ChainIndex;
+use super::line::{Line, lex, lines, split_word};
 use super::rule::RuleSpec;
-use super::token::validate;
 
 /// Why a dump could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,26 +44,59 @@ pub struct Table<'a> {
     /// Every rule, grouped by chain: one allocation per table instead of
     /// one per chain (a 10,000-service dump has 60,000 chains).
     rules: Vec<Rule<'a>>,
+    /// (chain position, policy) of the built-in chains: a handful per
+    /// table, so kept here rather than 16 bytes in each of 60,000 chains.
+    policies: Vec<(u32, &'a str)>,
     index: ChainIndex,
 }
 
-/// One chain and its rules in order.
+/// One chain and its rules in order: 32 bytes (a 10,000-service dump has
+/// 61,000 chains), its name a span of the line it was first seen on.
 #[derive(Debug)]
 pub struct Chain<'a> {
-    /// The chain name.
-    pub name: &'a str,
-    /// Built-in chain policy (`ACCEPT`); `None` for user chains.
-    pub policy: Option<&'a str>,
+    /// The declaration as written (`:KUBE-SERVICES - [0:0]`, `-N …`), or
+    /// the first rule's line when undeclared.
+    text: &'a str,
+    /// Where the name is in `text` (names are at most 64 bytes).
+    name_at: u16,
+    name_len: u8,
+    declared: bool,
     /// Line of the declaration, or of the first rule when undeclared.
-    pub line: usize,
-    /// The declaration as written (`:KUBE-SERVICES - [0:0]`, `-N …`).
-    pub declaration: Option<&'a str>,
+    pub line: u32,
     /// Where its rules are in the table's rule list.
     pub(super) start: u32,
     pub(super) count: u32,
 }
 
-impl Chain<'_> {
+impl<'a> Chain<'a> {
+    /// A chain called `name`, a span of `text`, seen on line `line`;
+    /// `None` when the name starts too far into the line to record.
+    pub(super) fn new(text: &'a str, name: &'a str, declared: bool, line: usize) -> Option<Self> {
+        let at = (name.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+        Some(Chain {
+            text,
+            name_at: u16::try_from(at).ok()?,
+            name_len: u8::try_from(name.len()).ok()?,
+            declared,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            start: 0,
+            count: 0,
+        })
+    }
+
+    /// The chain name.
+    pub fn name(&self) -> &'a str {
+        let at = usize::from(self.name_at);
+        self.text
+            .get(at..at + usize::from(self.name_len))
+            .unwrap_or_default()
+    }
+
+    /// The declaration as written (`:KUBE-SERVICES - [0:0]`, `-N …`).
+    pub fn declaration(&self) -> Option<&'a str> {
+        self.declared.then_some(self.text)
+    }
+
     /// Number of rules in the chain.
     pub fn rule_count(&self) -> usize {
         self.count as usize
@@ -120,6 +154,7 @@ impl<'a> Table<'a> {
             name,
             chains: Vec::with_capacity(room / 384),
             rules: Vec::with_capacity(room / 128),
+            policies: Vec::new(),
             index: ChainIndex::with_room(room / 384),
         }
     }
@@ -127,6 +162,15 @@ impl<'a> Table<'a> {
     /// The chain called `name`.
     pub fn chain(&self, name: &str) -> Option<&Chain<'a>> {
         self.position(name).and_then(|i| self.chains.get(i))
+    }
+
+    /// The policy of a built-in chain (`ACCEPT`); `None` for user chains.
+    pub fn policy(&self, chain: &str) -> Option<&'a str> {
+        let position = u32::try_from(self.position(chain)?).ok()?;
+        self.policies
+            .iter()
+            .find(|(p, _)| *p == position)
+            .map(|&(_, policy)| policy)
     }
 
     /// Where the chain called `name` is in [`Table::chains`].
@@ -172,138 +216,204 @@ impl<'a> Table<'a> {
         }
     }
 
-    fn chain_index(&mut self, name: &'a str, line: usize) -> usize {
+    /// The position of the chain called `name`, a span of `text` (line
+    /// `line`), added when new.
+    fn chain_index(&mut self, text: &'a str, name: &'a str, line: usize) -> Result<usize, String> {
         let next = match self.index.get_or_insert(&self.chains, name) {
-            Ok(found) => return found,
+            Ok(found) => return Ok(found),
             Err(next) => next,
         };
-        self.chains.push(Chain {
-            name,
-            policy: None,
-            line,
-            declaration: None,
-            start: 0,
-            count: 0,
-        });
-        next
+        self.chains
+            .push(Chain::new(text, name, false, line).ok_or_else(too_far)?);
+        Ok(next)
     }
 
     /// The chain a rule line names, looked up without hashing when it is
     /// one of the next few declared chains: iptables-save writes rules
     /// chain by chain in declaration order (skipping chains without rules),
     /// and on a 60,000-chain dump the hash lookups were most of the parse.
-    fn rule_chain(&mut self, name: &'a str, line: usize, after: Option<usize>) -> usize {
+    fn rule_chain(
+        &mut self,
+        text: &'a str,
+        name: &'a str,
+        line: usize,
+        after: Option<usize>,
+    ) -> Result<usize, String> {
         let from = after.map_or(0, |i| i + 1);
         let mut ahead = self.chains.get(from..).unwrap_or_default().iter().take(8);
-        match ahead.position(|c| c.name == name) {
-            Some(k) => from + k,
-            None => self.chain_index(name, line),
+        match ahead.position(|c| c.name() == name) {
+            Some(k) => Ok(from + k),
+            None => self.chain_index(text, name, line),
         }
     }
 }
 
-/// Parser state: the table being filled and the chain of the last rule
-/// (kube-proxy writes each chain's rules together, so the lookup is cached).
-struct Parser<'a> {
+fn too_far() -> String {
+    "the chain name starts more than 64 KiB into the line".into()
+}
+
+/// A dump parser fed whole lines, one piece at a time (a save tool's
+/// output is parsed as it streams in): the table being filled and the
+/// chain of the last rule (kube-proxy writes each chain's rules together,
+/// so the lookup is cached).
+pub(super) struct Parser<'a> {
     dump: Dump<'a>,
     current: Option<Table<'a>>,
     last: Option<(&'a str, usize)>,
-    /// Bytes of dump from the current line on.
+    /// Bytes of dump from the current line on, as far as they are known.
     room: usize,
+    /// Bytes known to follow the piece being fed.
+    more: usize,
+    /// Lines parsed so far.
+    lines: usize,
 }
 
 /// Parse a dump. Never panics; the first malformed line is an error.
+///
+/// A big dump is read in two halves at once: the second half's lines are
+/// read on another thread (the stateless part: splitting, chain names,
+/// quoting) while the first half is parsed, then applied in order, so
+/// tables, chain positions and the first error come out as from one pass.
 pub fn parse(text: &str) -> Result<Dump<'_>, ParseError> {
-    let mut parser = Parser {
-        dump: Dump::default(),
-        current: None,
-        last: None,
-        room: 0,
+    let parallel =
+        text.len() >= 1 << 20 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if parallel {
+        return parse_in_two(text, text.len() / 2);
+    }
+    let mut parser = Parser::new();
+    parser.feed(text)?;
+    Ok(parser.finish())
+}
+
+/// [`parse`] in two halves, cut after the line that crosses `middle`.
+fn parse_in_two(text: &str, middle: usize) -> Result<Dump<'_>, ParseError> {
+    let mut parser = Parser::new();
+    let Some((first, second)) = split_after(text, middle) else {
+        parser.feed(text)?;
+        return Ok(parser.finish());
     };
-    let end = text.as_ptr() as usize + text.len();
-    for (i, line) in text.split('\n').enumerate() {
-        parser.room = end.saturating_sub(line.as_ptr() as usize);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        parser.line(i + 1, line).map_err(|message| ParseError {
-            line: i + 1,
-            message,
-        })?;
-    }
-    parser.close();
-    Ok(parser.dump)
+    let lexed = std::thread::scope(|scope| {
+        let lexed = scope.spawn(|| lex_until_error(second));
+        parser.more = second.len();
+        let first = parser.feed(first);
+        parser.more = 0;
+        // A panic in the thread is a bug: re-raise it.
+        let lexed = lexed
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        first.map(|()| lexed)
+    })?;
+    parser.apply_all(second, lexed.into_iter())?;
+    Ok(parser.finish())
 }
 
-/// The first word of `text` and the rest after one run of blanks.
-fn split_word(text: &str) -> (&str, &str) {
-    let blank = |b: &u8| *b == b' ' || *b == b'\t';
-    let text = trim_blanks(text);
-    match text.as_bytes().iter().position(blank) {
-        // Blanks are ASCII, so both cuts are on character boundaries.
-        Some(i) => (
-            text.get(..i).unwrap_or_default(),
-            trim_blanks(text.get(i..).unwrap_or_default()),
-        ),
-        None => (text, ""),
-    }
-}
-
-/// `text` without its leading blanks (a byte loop: the `[char]` pattern
-/// of `trim_start_matches` showed up in profiles).
-fn trim_blanks(text: &str) -> &str {
-    let skip = text
+/// `text` cut after the line that crosses `middle`, when both parts have
+/// lines.
+fn split_after(text: &str, middle: usize) -> Option<(&str, &str)> {
+    let newline = text
         .as_bytes()
+        .get(middle..)?
         .iter()
-        .take_while(|b| matches!(b, b' ' | b'\t'))
-        .count();
-    text.get(skip..).unwrap_or_default()
+        .position(|&b| b == b'\n')?;
+    // `\n` is ASCII, so the cut is on a character boundary.
+    let (first, second) = text.split_at_checked(middle + newline + 1)?;
+    (!second.is_empty()).then_some((first, second))
 }
 
-fn chain_name(name: &str) -> Result<&str, String> {
-    if name.is_empty() {
-        return Err("missing chain name".into());
+/// Every line of `text` read, up to and including the first malformed one
+/// (the lines after it are never applied).
+fn lex_until_error(text: &str) -> Vec<Result<Line<'_>, String>> {
+    let mut lexed = Vec::new();
+    for line in lines(text) {
+        let line = lex(line);
+        let failed = line.is_err();
+        lexed.push(line);
+        if failed {
+            break;
+        }
     }
-    if name.len() > 64 || name.starts_with(['-', '!', '"', '\'']) {
-        return Err(format!("`{}` is not a chain name", shorten(name)));
-    }
-    Ok(name)
-}
-
-fn shorten(text: &str) -> String {
-    let mut cut: String = text.chars().take(60).collect();
-    if cut.len() < text.len() {
-        cut.push('…');
-    }
-    cut
+    lexed
 }
 
 impl<'a> Parser<'a> {
-    fn line(&mut self, number: usize, line: &'a str) -> Result<(), String> {
-        let trimmed = line.trim_end_matches([' ', '\t']);
-        match trimmed.as_bytes().first() {
-            None => Ok(()),
-            Some(b'#') => {
-                if self.dump.generated_by.is_none() && trimmed.starts_with("# Generated by") {
-                    self.dump.generated_by = Some(trimmed);
-                }
-                Ok(())
-            }
-            Some(b'*') => self.begin(trimmed.get(1..).unwrap_or_default()),
-            Some(b':') => self.declare(number, trimmed),
-            _ if trimmed == "COMMIT" => {
-                self.close();
-                Ok(())
-            }
-            _ => self.command(number, line),
+    pub(super) fn new() -> Self {
+        Parser {
+            dump: Dump::default(),
+            current: None,
+            last: None,
+            room: 0,
+            more: 0,
+            lines: 0,
         }
     }
 
-    fn begin(&mut self, name: &'a str) -> Result<(), String> {
-        if name.is_empty() || name.contains([' ', '\t']) {
-            return Err(format!("`*{}` is not a table name", shorten(name)));
+    /// Parse the next piece of the dump: whole lines, the last one
+    /// without its `\n` only at the end of the dump. Line numbers go on
+    /// from the pieces before.
+    pub(super) fn feed(&mut self, piece: &'a str) -> Result<(), ParseError> {
+        self.apply_all(piece, lines(piece).map(lex))
+    }
+
+    /// Apply the lines of `piece`, read already.
+    fn apply_all(
+        &mut self,
+        piece: &'a str,
+        lexed: impl Iterator<Item = Result<Line<'a>, String>>,
+    ) -> Result<(), ParseError> {
+        let end = piece.as_ptr() as usize + piece.len() + self.more;
+        for lexed in lexed {
+            self.lines += 1;
+            if let Some(text) = lexed.as_ref().ok().and_then(Line::text) {
+                self.room = end.saturating_sub(text.as_ptr() as usize);
+            }
+            let number = self.lines;
+            self.apply(number, lexed).map_err(|message| ParseError {
+                line: number,
+                message,
+            })?;
         }
-        self.close();
-        self.current = Some(Table::named(name, self.room));
         Ok(())
+    }
+
+    /// Lines parsed so far.
+    pub(super) fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// The dump, its last table closed.
+    pub(super) fn finish(mut self) -> Dump<'a> {
+        self.close();
+        self.dump
+    }
+}
+
+impl<'a> Parser<'a> {
+    fn apply(&mut self, number: usize, line: Result<Line<'a>, String>) -> Result<(), String> {
+        match line? {
+            Line::Blank => Ok(()),
+            Line::Header(header) => {
+                self.dump.generated_by.get_or_insert(header);
+                Ok(())
+            }
+            Line::Begin(name) => {
+                self.close();
+                self.current = Some(Table::named(name, self.room));
+                Ok(())
+            }
+            Line::Declare(line, declared) => {
+                if self.current.is_none() {
+                    return Err("chain declaration outside a `*table` … `COMMIT` block".into());
+                }
+                let (name, policy) = declared?;
+                self.set_policy(number, line, name, Some(policy))
+            }
+            Line::Commit => {
+                self.close();
+                Ok(())
+            }
+            Line::Append { text, name } => self.append(number, text, name),
+            Line::Chain { line, name, policy } => self.set_policy(number, line, name, policy),
+        }
     }
 
     fn close(&mut self) {
@@ -321,67 +431,42 @@ impl<'a> Parser<'a> {
         self.current.get_or_insert_with(|| Table::named("", room))
     }
 
-    fn declare(&mut self, number: usize, line: &'a str) -> Result<(), String> {
-        if self.current.is_none() {
-            return Err("chain declaration outside a `*table` … `COMMIT` block".into());
+    /// Declare a chain (with its policy, for built-in chains).
+    fn set_policy(
+        &mut self,
+        number: usize,
+        line: &'a str,
+        name: &'a str,
+        policy: Option<&'a str>,
+    ) -> Result<(), String> {
+        let table = self.table();
+        let i = table.chain_index(line, name, number)?;
+        if let Some(chain) = table.chains.get_mut(i).filter(|c| !c.declared) {
+            let line_number = chain.line as usize;
+            *chain = Chain {
+                start: chain.start,
+                count: chain.count,
+                ..Chain::new(line, name, true, line_number).ok_or_else(too_far)?
+            };
         }
-        let (name, rest) = split_word(line.get(1..).unwrap_or_default());
-        let name = chain_name(name)?;
-        let (policy, counters) = split_word(rest);
-        if policy.is_empty() || !(counters.is_empty() || counters.starts_with('[')) {
-            return Err(format!("`:{name}` needs a policy: `:{name} ACCEPT [0:0]`"));
+        if let Some(policy) = policy {
+            let position = u32::try_from(i).unwrap_or(u32::MAX);
+            table.policies.retain(|(p, _)| *p != position);
+            if policy != "-" {
+                table.policies.push((position, policy));
+            }
         }
-        self.set_policy(number, line, name, Some(policy));
         Ok(())
     }
 
-    /// Declare a chain (with its policy, for built-in chains).
-    fn set_policy(&mut self, number: usize, line: &'a str, name: &'a str, policy: Option<&'a str>) {
-        let table = self.table();
-        let i = table.chain_index(name, number);
-        if let Some(chain) = table.chains.get_mut(i) {
-            if policy.is_some() {
-                chain.policy = policy.filter(|p| *p != "-");
-            }
-            chain.declaration.get_or_insert(line);
-        }
-    }
-
-    /// `-A`, `-N`, `-P` lines (`iptables -S` uses the last two).
-    fn command(&mut self, number: usize, line: &'a str) -> Result<(), String> {
-        let (verb, rest) = split_word(line);
-        let (name, body) = split_word(rest);
-        match verb {
-            "-A" | "--append" => self.append(number, line, chain_name(name)?, body),
-            "-N" | "--new-chain" => {
-                self.set_policy(number, line, chain_name(name)?, None);
-                Ok(())
-            }
-            "-P" | "--policy" if !body.is_empty() => {
-                self.set_policy(number, line, chain_name(name)?, Some(body));
-                Ok(())
-            }
-            _ => Err(format!(
-                "unexpected `{}`: expected `*table`, `:CHAIN`, `-A CHAIN …`, `-N`, `-P`, `COMMIT` or a `#` comment",
-                shorten(line)
-            )),
-        }
-    }
-
-    fn append(
-        &mut self,
-        number: usize,
-        text: &'a str,
-        name: &'a str,
-        body: &'a str,
-    ) -> Result<(), String> {
-        if let Err(e) = validate(body) {
-            return Err(format!("rule for {name}: {e}"));
-        }
+    fn append(&mut self, number: usize, text: &'a str, name: &'a str) -> Result<(), String> {
         let last = self.last;
         let cached = last.filter(|(last, _)| *last == name).map(|(_, i)| i);
         let table = self.table();
-        let i = cached.unwrap_or_else(|| table.rule_chain(name, number, last.map(|(_, i)| i)));
+        let i = match cached {
+            Some(i) => i,
+            None => table.rule_chain(text, name, number, last.map(|(_, i)| i))?,
+        };
         table.rules.push(Rule {
             line: u32::try_from(number).unwrap_or(u32::MAX),
             chain: u32::try_from(i).unwrap_or(u32::MAX),
@@ -403,9 +488,9 @@ mod tests {
         let dump = parse(SAVE).unwrap();
         assert_eq!(dump.tables.len(), 2);
         let nat = dump.table("nat").unwrap();
-        assert_eq!(nat.chain("PREROUTING").unwrap().policy, Some("ACCEPT"));
+        assert_eq!(nat.policy("PREROUTING"), Some("ACCEPT"));
+        assert_eq!(nat.policy("KUBE-SERVICES"), None);
         let services = nat.chain("KUBE-SERVICES").unwrap();
-        assert_eq!(services.policy, None);
         let rules = nat.rules(services);
         assert_eq!(rules.len(), 1);
         assert_eq!(rules[0].line, 6);
@@ -421,7 +506,7 @@ mod tests {
         assert_eq!(dump.tables.len(), 1);
         let nat = dump.table("nat").unwrap();
         assert_eq!(nat.name, "");
-        assert_eq!(nat.chain("PREROUTING").unwrap().policy, Some("ACCEPT"));
+        assert_eq!(nat.policy("PREROUTING"), Some("ACCEPT"));
         assert_eq!(nat.rules_of("KUBE-SERVICES").len(), 1);
     }
 
@@ -440,6 +525,35 @@ mod tests {
         assert_eq!(parse("*nat\n:X\n").unwrap_err().line, 2);
         assert_eq!(parse("*\n").unwrap_err().line, 1);
         assert_eq!(parse("-A\n").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn a_chain_declared_after_its_first_rule_keeps_both() {
+        let dump = parse("-A X -j Y\n-N X\n-P INPUT DROP\n-P INPUT -\n").unwrap();
+        let table = &dump.tables[0];
+        let x = table.chain("X").unwrap();
+        assert_eq!((x.name(), x.line, x.declaration()), ("X", 1, Some("-N X")));
+        assert_eq!(table.policy("INPUT"), None);
+        let far = format!("-A{}X -j Y\n", " ".repeat(70_000));
+        assert!(
+            parse(&far).unwrap_err().message.contains("64 KiB"),
+            "{far:.20}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_dump_cut_anywhere_parses_like_one_piece(
+            text in "(\\*nat\n|\\*filter\n|:[A-C] - \\[0:0\\]\n|:X\n|-A [A-D] -j [A-D]\n|-A B -m comment --comment \"[a ]{0,3}\n|-N [A-C]\n|-P [A-C] (DROP|-)\n|COMMIT\n|# Generated by x\n|\r\n|junk\n){0,40}",
+            middle in 0usize..400,
+        ) {
+            let whole = {
+                let mut parser = Parser::new();
+                parser.feed(&text).map(|()| format!("{:?}", parser.finish()))
+            };
+            let halves = parse_in_two(&text, middle).map(|d| format!("{d:?}"));
+            proptest::prop_assert_eq!(halves, whole);
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! KUBE-EXTERNAL-SERVICES rules commented `"<name> has no endpoints"`
 //! (REJECT) or `"… has no local endpoints"` (DROP).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::model::{ServicePort, ip_port};
@@ -22,7 +23,7 @@ const PORTALS: [&str; 2] = ["KUBE-PORTALS-CONTAINER", "KUBE-PORTALS-HOST"];
 const NODEPORTS: [&str; 2] = ["KUBE-NODEPORT-CONTAINER", "KUBE-NODEPORT-HOST"];
 
 fn port_of<'m>(
-    ports: &'m mut BTreeMap<Key, Box<ServicePort>>,
+    ports: &'m mut BTreeMap<Key<'_>, Box<ServicePort>>,
     name: &str,
     spec: &RuleSpec<'_>,
 ) -> &'m mut ServicePort {
@@ -32,7 +33,7 @@ fn port_of<'m>(
         .unwrap_or("tcp")
         .to_ascii_lowercase();
     ports
-        .entry((name.to_string(), protocol))
+        .entry((Cow::Owned(name.to_string()), Cow::Owned(protocol)))
         .or_insert_with_key(|(name, protocol)| Box::new(ServicePort::new(name, protocol)))
 }
 
@@ -55,7 +56,7 @@ fn push_unique(list: &mut Vec<String>, addr: String) {
 }
 
 /// Add the userspace proxier's service ports.
-pub fn userspace(nat: &Table<'_>, ports: &mut BTreeMap<Key, Box<ServicePort>>) {
+pub fn userspace(nat: &Table<'_>, ports: &mut BTreeMap<Key<'_>, Box<ServicePort>>) {
     for (chains, node_port) in [(PORTALS, false), (NODEPORTS, true)] {
         for rule in chains.iter().flat_map(|c| nat.rules_of(c)) {
             let spec = rule.spec();
@@ -86,7 +87,7 @@ pub fn userspace(nat: &Table<'_>, ports: &mut BTreeMap<Key, Box<ServicePort>>) {
 }
 
 /// Mark service ports the filter table rejects for lack of endpoints.
-pub fn rejects(filter: &Table<'_>, ports: &mut BTreeMap<Key, Box<ServicePort>>) {
+pub fn rejects(filter: &Table<'_>, ports: &mut BTreeMap<Key<'_>, Box<ServicePort>>) {
     for chain in ["KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"] {
         let Some(chain) = filter.chain(chain) else {
             continue;
@@ -124,7 +125,7 @@ pub fn rejects(filter: &Table<'_>, ports: &mut BTreeMap<Key, Box<ServicePort>>) 
             if known {
                 continue;
             }
-            if chain.name == "KUBE-SERVICES" && port.cluster_ip.is_none() {
+            if chain.name() == "KUBE-SERVICES" && port.cluster_ip.is_none() {
                 port.cluster_ip = Some(addr);
             } else {
                 port.external_ips.push(addr);

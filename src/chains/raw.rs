@@ -30,14 +30,14 @@ fn service_chains<'a>(nat: &Table<'a>, filter: &str) -> HashSet<&'a str> {
                 let Some(chain) = nat.chain(name) else {
                     continue;
                 };
-                chains.insert(chain.name);
+                chains.insert(chain.name());
                 for sep in nat.rules(chain) {
                     let target = sep.spec().target().to_string();
                     if let Some(found) = nat
                         .chain(&target)
                         .filter(|_| Kind::of(&target) == Some(Kind::Sep))
                     {
-                        chains.insert(found.name);
+                        chains.insert(found.name());
                     }
                 }
             }
@@ -54,11 +54,11 @@ fn keep_rule(
 ) -> bool {
     match (selected, filter) {
         (Some(selected), Some(filter)) => {
-            selected.contains(chain.name)
+            selected.contains(chain.name())
                 || selected.contains(rule.spec().target())
                 || comment_name(rule).is_some_and(|n| n.matches(filter))
         }
-        _ => chain.name.starts_with("KUBE-") || rule.spec().target().starts_with("KUBE-"),
+        _ => chain.name().starts_with("KUBE-") || rule.spec().target().starts_with("KUBE-"),
     }
 }
 
@@ -75,9 +75,9 @@ pub fn write(dump: &Dump<'_>, filter: Option<&str>, out: &mut dyn Write) -> io::
             .chains
             .iter()
             .filter(|c| {
-                c.name.starts_with("KUBE-")
+                c.name().starts_with("KUBE-")
                     && selected.is_none_or(|s| {
-                        s.contains(c.name)
+                        s.contains(c.name())
                             || table
                                 .rules(c)
                                 .iter()
@@ -102,10 +102,10 @@ pub fn write(dump: &Dump<'_>, filter: Option<&str>, out: &mut dyn Write) -> io::
             writeln!(out, "*{}", table.name)?;
         }
         for chain in chains {
-            match chain.declaration {
+            match chain.declaration() {
                 Some(decl) => writeln!(out, "{decl}")?,
-                None if table.name.is_empty() => writeln!(out, "-N {}", chain.name)?,
-                None => writeln!(out, ":{} - [0:0]", chain.name)?,
+                None if table.name.is_empty() => writeln!(out, "-N {}", chain.name())?,
+                None => writeln!(out, ":{} - [0:0]", chain.name())?,
             }
         }
         for rule in rules {

@@ -8,17 +8,19 @@
 //! ipvs's ipset matches) are skipped, so the same walk reads 1.1, 1.2+,
 //! XLB and EXT/SVL/FW dumps (FORMATS.md B.3, B.5).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, BuildHasherDefault};
 
 use super::dispatch::{Addresses, Kind, dispatch, reach};
-use super::index::{ChainHasher, ChainMap};
+use super::index::ChainMap;
 use super::model::{Era, Policy, ServicePort, ip_port};
 use super::parse::{Dump, Table};
 use super::portals;
 
-/// (port name, protocol): one service port.
-pub type Key = (String, String);
+/// (port name, protocol): one service port. Borrowed from the dump
+/// unless unquoting or lower-casing changed it, so keying 10,000 service
+/// ports allocates nothing.
+pub type Key<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// Everything `chains` extracts from a dump.
 #[derive(Debug, Default)]
@@ -44,7 +46,9 @@ enum Role {
 
 /// A service port while its entry rules are being collected.
 struct Pending<'a> {
-    port: ServicePort,
+    /// Boxed from the start: the pending ports are moved into a list and
+    /// shared out among threads, and each is returned as the result.
+    port: Box<ServicePort>,
     cluster: Option<&'a str>,
     external: Vec<&'a str>,
 }
@@ -54,7 +58,7 @@ pub fn extract(dump: &Dump<'_>) -> Services {
     let Some(nat) = dump.table("nat") else {
         return Services::default();
     };
-    let mut ports = build_all(nat);
+    let (mut ports, large_cluster) = build_all(nat);
     portals::userspace(nat, &mut ports);
     if let Some(filter) = dump.tables.iter().find(|t| t.name == "filter") {
         portals::rejects(filter, &mut ports);
@@ -62,16 +66,14 @@ pub fn extract(dump: &Dump<'_>) -> Services {
     Services {
         ports: ports.into_values().collect(),
         era: era(nat),
-        large_cluster: large_cluster(nat),
+        large_cluster,
     }
 }
 
 struct Builder<'t, 'a> {
     nat: &'t Table<'a>,
-    pending: BTreeMap<Key, Pending<'a>>,
-    by_chain: ChainMap<'a, Key>,
-    /// (this worker, workers): the share of service ports it builds.
-    part: (u64, u64),
+    pending: BTreeMap<Key<'a>, Pending<'a>>,
+    by_chain: ChainMap<'a, Key<'a>>,
 }
 
 impl<'a> Builder<'_, 'a> {
@@ -84,25 +86,17 @@ impl<'a> Builder<'_, 'a> {
             if !Kind::of(target).is_some_and(|k| k != Kind::Sep) {
                 continue;
             }
-            let Some(entry) = self.nat.chain(target).map(|c| c.name) else {
+            let Some(entry) = self.nat.chain(target).map(|c| c.name()) else {
                 continue;
             };
-            let (name, role) = match spec.comment.as_deref() {
-                Some(comment) => split_role(comment),
+            let (name, role) = match &spec.comment {
+                Some(comment) => split_role(comment.clone()),
                 None => (self.name_of(entry), role_of(entry)),
             };
-            let protocol = spec
-                .protocol
-                .as_deref()
-                .unwrap_or("tcp")
-                .to_ascii_lowercase();
+            let protocol = lower(spec.protocol.clone().unwrap_or(Cow::Borrowed("tcp")));
             let key = self.key_for(entry, name, protocol);
-            if !self.owns(&key) {
-                self.by_chain.insert(entry, key);
-                continue;
-            }
             let pending = self.pending.entry(key.clone()).or_insert_with(|| Pending {
-                port: ServicePort::new(&key.0, &key.1),
+                port: Box::new(ServicePort::new(&key.0, &key.1)),
                 cluster: None,
                 external: Vec::new(),
             });
@@ -135,17 +129,9 @@ impl<'a> Builder<'_, 'a> {
         }
     }
 
-    /// Whether this worker builds the service port `key`.
-    fn owns(&self, key: &Key) -> bool {
-        let (part, parts) = self.part;
-        let hash = BuildHasherDefault::<ChainHasher>::default().hash_one(key);
-        // The high half: the multiplicative hash mixes low bits poorly.
-        (hash >> 32) % parts == part
-    }
-
     /// The key of a rule: named by its comment, or, when comments are
     /// missing, by the service already seen on the same chain.
-    fn key_for(&self, entry: &str, name: String, protocol: String) -> Key {
+    fn key_for(&self, entry: &str, name: Cow<'a, str>, protocol: Cow<'a, str>) -> Key<'a> {
         if name == entry
             && let Some(key) = reach(self.nat, entry)
                 .iter()
@@ -158,29 +144,46 @@ impl<'a> Builder<'_, 'a> {
 
     /// A service-port name for a rule without a comment: the first
     /// comment on a chain it reaches, else the chain name itself.
-    fn name_of(&self, entry: &str) -> String {
+    fn name_of(&self, entry: &'a str) -> Cow<'a, str> {
         reach(self.nat, entry)
             .iter()
             .flat_map(|c| self.nat.rules_of(c))
-            .find_map(|r| r.spec().comment.map(|c| split_role(&c).0))
-            .unwrap_or_else(|| entry.to_string())
+            .find_map(|r| r.spec().comment.map(|c| split_role(c).0))
+            .unwrap_or(Cow::Borrowed(entry))
+    }
+}
+
+/// `text` in lower case, copied only when it is not already.
+fn lower(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        text
     }
 }
 
 /// `"ns/svc:port cluster IP"` → (`ns/svc:port`, Cluster); rule comments
 /// inside service chains (`"ns/svc:port -> 10.0.0.1:80"`) give the name too.
-fn split_role(comment: &str) -> (String, Role) {
-    for (suffix, role) in [
+fn split_role(comment: Cow<'_, str>) -> (Cow<'_, str>, Role) {
+    let (len, role) = [
         (" cluster IP", Role::Cluster),
         (" external IP", Role::External),
         (" loadbalancer IP", Role::LoadBalancer),
-    ] {
-        if let Some(name) = comment.strip_suffix(suffix) {
-            return (name.to_string(), role);
+    ]
+    .into_iter()
+    .find_map(|(suffix, role)| comment.strip_suffix(suffix).map(|name| (name.len(), role)))
+    .unwrap_or_else(|| {
+        let name = comment.split(' ').next().unwrap_or(&comment);
+        (name.len(), Role::Cluster)
+    });
+    let name = match comment {
+        Cow::Borrowed(c) => Cow::Borrowed(c.get(..len).unwrap_or(c)),
+        Cow::Owned(mut c) => {
+            c.truncate(len);
+            Cow::Owned(c)
         }
-    }
-    let name = comment.split(' ').next().unwrap_or(comment);
-    (name.to_string(), Role::Cluster)
+    };
+    (name, role)
 }
 
 fn role_of(entry: &str) -> Role {
@@ -190,55 +193,77 @@ fn role_of(entry: &str) -> Role {
     }
 }
 
-/// Build and [`finish`] every service port, spread over the CPUs:
-/// following the jumps of 10,000 services is most of the work on a big
-/// dump, and each service port is independent. Every worker reads all the
-/// entry rules (so rules without comments are keyed alike everywhere) but
-/// builds only the service ports whose key hashes to it, so the entry pass
-/// is parallel too.
-fn build_all(nat: &Table<'_>) -> BTreeMap<Key, Box<ServicePort>> {
-    let parts = if nat.rules_of("KUBE-SERVICES").len() < 512 {
+/// Collect every service port from the entry rules, then [`finish`] them
+/// spread over the CPUs. The entry rules are read once, in order (a rule
+/// without a comment is keyed by the services seen before it), while
+/// another thread reads the endpoint chains' DNAT addresses (and notices
+/// large-cluster mode); following the jumps of 10,000 services is then
+/// shared out, each service port being independent.
+fn build_all<'a>(nat: &Table<'a>) -> (BTreeMap<Key<'a>, Box<ServicePort>>, bool) {
+    let entries = || {
+        let mut builder = Builder {
+            nat,
+            pending: BTreeMap::new(),
+            by_chain: ChainMap::default(),
+        };
+        builder.entries("KUBE-SERVICES", false);
+        builder.entries("KUBE-NODEPORTS", true);
+        builder.pending
+    };
+    let big = nat.rules_of("KUBE-SERVICES").len() >= 512;
+    let (pending, addresses) = if big {
+        std::thread::scope(|scope| {
+            let addresses = scope.spawn(|| Addresses::of(nat));
+            (entries(), join(addresses))
+        })
+    } else {
+        (entries(), Addresses::of(nat))
+    };
+    let addresses = &addresses;
+    let parts = if !big {
         1
     } else {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(8)
     };
-    let addresses = Addresses::of(nat);
-    let addresses = &addresses;
-    let build = move |part: usize| {
-        let mut builder = Builder {
-            nat,
-            pending: BTreeMap::new(),
-            by_chain: ChainMap::default(),
-            part: (part as u64, parts as u64),
-        };
-        builder.entries("KUBE-SERVICES", false);
-        builder.entries("KUBE-NODEPORTS", true);
-        builder
-            .pending
-            .into_iter()
-            .map(|(key, p)| (key, Box::new(finish(nat, addresses, p))))
+    let size = pending.len().div_ceil(parts).max(1);
+    // Taken from the map in order, so each part is a sorted run and the
+    // map's nodes are freed as the parts fill.
+    let mut pending = pending.into_iter();
+    let mut chunks: Vec<Vec<_>> = (0..parts)
+        .map(|_| pending.by_ref().take(size).collect())
+        .collect();
+    let build = move |part: Vec<(Key<'a>, Pending<'a>)>| {
+        part.into_iter()
+            .map(|(key, p)| (key, finish(nat, addresses, p)))
             .collect::<Vec<_>>()
     };
-    if parts == 1 {
-        return build(0).into_iter().collect();
-    }
+    let mine = chunks.pop().unwrap_or_default();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..parts)
-            .map(|part| scope.spawn(move || build(part)))
-            .collect();
-        handles
+        let handles: Vec<_> = chunks
             .into_iter()
-            // A worker's panic is a bug: re-raise it rather than drop its
-            // services from the report.
-            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+            .map(|chunk| scope.spawn(move || build(chunk)))
+            .collect();
+        let mut ports = BTreeMap::new();
+        ports.extend(build(mine));
+        for handle in handles {
+            ports.extend(join(handle));
+        }
+        (ports, addresses.bare)
     })
 }
 
+/// The result of a scoped thread; a panic in it is a bug, re-raised
+/// rather than dropping its part of the report.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+}
+
 /// Resolve a service port's endpoints and traffic policies.
-fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> ServicePort {
+fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> Box<ServicePort> {
     let mut port = pending.port;
     if let Some(cluster) = pending.cluster {
         let d = dispatch(nat, addresses, cluster);
@@ -257,7 +282,8 @@ fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> S
                 Some(Kind::Svl | Kind::Xlb) => {
                     port.external_policy = Policy::Local;
                     if port.chain.as_deref() != Some(chain) && port.local_endpoints.is_none() {
-                        port.local_endpoints = Some(dispatch(nat, addresses, chain).endpoints);
+                        port.local_endpoints =
+                            Some(Box::new(dispatch(nat, addresses, chain).endpoints));
                     }
                 }
                 Some(Kind::Svc) if port.chain.is_none() => {
@@ -270,7 +296,10 @@ fn finish(nat: &Table<'_>, addresses: &Addresses<'_>, pending: Pending<'_>) -> S
         }
     }
     port.no_endpoints = port.endpoints.is_empty();
-    port.no_local_endpoints = port.local_endpoints.as_ref().is_some_and(Vec::is_empty);
+    port.no_local_endpoints = port
+        .local_endpoints
+        .as_ref()
+        .is_some_and(|local| local.is_empty());
     port
 }
 
@@ -281,11 +310,11 @@ pub fn era_of(dump: &Dump<'_>) -> Option<Era> {
 
 /// The kube-proxy generation from chain names and rule shapes.
 fn era(nat: &Table<'_>) -> Option<Era> {
-    let has = |prefix: &str| nat.chains.iter().any(|c| c.name.starts_with(prefix));
+    let has = |prefix: &str| nat.chains.iter().any(|c| c.name().starts_with(prefix));
     let svc_comment_arrow = nat
         .chains
         .iter()
-        .filter(|c| Kind::of(c.name) == Some(Kind::Svc))
+        .filter(|c| Kind::of(c.name()) == Some(Kind::Svc))
         .filter_map(|c| nat.rules(c).last())
         .any(|r| r.body().contains(" -> "));
     if has("KUBE-EXT-") || has("KUBE-SVL-") || svc_comment_arrow {
@@ -316,15 +345,6 @@ fn era(nat: &Table<'_>) -> Option<Era> {
         .iter()
         .any(|r| r.body().contains("--match-set KUBE-"));
     ipvs.then_some(Era::Ipvs)
-}
-
-/// Large-cluster mode: endpoint chains written without comments.
-fn large_cluster(nat: &Table<'_>) -> bool {
-    nat.chains
-        .iter()
-        .filter(|c| Kind::of(c.name) == Some(Kind::Sep))
-        .filter_map(|c| nat.rules(c).first())
-        .any(|r| !r.body().contains("--comment"))
 }
 
 #[cfg(test)]
@@ -374,30 +394,26 @@ mod tests {
     #[test]
     fn a_big_table_split_over_workers_loses_and_duplicates_nothing() {
         // Over the size at which the service ports are shared out among
-        // threads by key hash; rules are grouped out of declaration order.
+        // threads; rules are grouped out of declaration order.
         let text = many(700);
         let services = extract(&parse(&text).unwrap());
         assert_eq!(services.ports.len(), 700);
         assert_eq!(services.era, Some(Era::IptablesExt));
-        let names: Vec<&str> = services
-            .ports
-            .iter()
-            .map(|p| p.name.full.as_str())
-            .collect();
+        let names: Vec<&str> = services.ports.iter().map(|p| p.name.full()).collect();
         let mut sorted = names.clone();
         sorted.sort_unstable();
         assert_eq!(names, sorted);
         let port = services
             .ports
             .iter()
-            .find(|p| p.name.full == "ns/svc-600:http")
+            .find(|p| p.name.full() == "ns/svc-600:http")
             .unwrap();
         assert_eq!(port.cluster_ip.as_deref(), Some("10.96.2.100:80"));
         assert_eq!(port.node_port, Some(30600));
         let endpoints: Vec<(&str, f64, Option<&str>)> = port
             .endpoints
             .iter()
-            .map(|e| (e.address.as_str(), e.share, e.probability.as_deref()))
+            .map(|e| (e.address, e.share, e.probability))
             .collect();
         assert_eq!(
             endpoints,

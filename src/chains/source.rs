@@ -9,12 +9,15 @@
 //! `pkg/xtables/detect.go`, "can't pass -t mangle to iptables-legacy-save"),
 //! and a diagnostic must not change the node.
 
+use std::io::Read;
+
 use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::exec::{Exec, ExecError};
 
-use super::parse::{Dump, Table};
+use super::parse::{Dump, ParseError, Table};
+use super::stream::{self, Streamed};
 
 /// An iptables backend.
 #[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,22 +67,31 @@ pub struct Capture {
 /// Turn tool output into text; invalid UTF-8 is an error with its line.
 pub fn text(bytes: Vec<u8>, origin: &str) -> anyhow::Result<String> {
     String::from_utf8(bytes).map_err(|e| {
-        let good = e.utf8_error().valid_up_to();
-        let line = e
-            .as_bytes()
-            .iter()
-            .take(good)
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1;
-        anyhow::anyhow!("{origin}: line {line}: not UTF-8 text (not an iptables-save dump?)")
+        let valid = e.as_bytes().get(..e.utf8_error().valid_up_to());
+        not_text(origin, valid.unwrap_or_default(), 0)
     })
 }
 
-/// Run each installed backend's save tool. A backend that fails is
-/// skipped when another one answered; when none did, the first error is
-/// returned (its hint says install iptables or run as root).
-pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
+/// The error for output that stops being UTF-8 after `valid`, which
+/// follows `lines_before` lines.
+pub(super) fn not_text(origin: &str, valid: &[u8], lines_before: usize) -> anyhow::Error {
+    let line = lines_before + valid.iter().filter(|&&b| b == b'\n').count() + 1;
+    anyhow::anyhow!("{origin}: line {line}: not UTF-8 text (not an iptables-save dump?)")
+}
+
+/// A parsed dump and where it came from.
+pub struct Parsed<'a> {
+    /// `iptables-nft-save`, a file path, or `stdin`.
+    pub origin: String,
+    /// Its backend, when known from the program or the dump header.
+    pub backend: Backend,
+    /// The rules.
+    pub dump: Dump<'a>,
+}
+
+/// The save tools to run: each installed backend's, else plain
+/// `iptables-save` (older iptables).
+fn tools(exec: &Exec) -> Vec<(&'static str, Backend)> {
     let mut tools: Vec<(&str, Backend)> = [
         ("iptables-nft-save", Backend::Nft),
         ("iptables-legacy-save", Backend::Legacy),
@@ -90,17 +102,27 @@ pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
     if tools.is_empty() {
         tools.push(("iptables-save", Backend::Unknown));
     }
-    // Both tools at once: on a node with a large table in each backend
-    // the slower one then sets the time, not their sum.
+    tools
+}
+
+/// Run every tool of `jobs` at once, handing its output to `read` with
+/// the job's own data as it streams in: on a node with a large table in
+/// each backend the slower tool then sets the time, not their sum. A tool
+/// that fails is skipped when another one answered; when none did, the
+/// first error is returned (its hint says install iptables or run as
+/// root).
+fn run_all<J: Send, T: Send>(
+    exec: &Exec,
+    jobs: Vec<(&'static str, Backend, J)>,
+    read: impl Fn(J, Backend, &mut dyn Read) -> std::io::Result<T> + Sync,
+) -> anyhow::Result<Vec<(&'static str, Backend, T)>> {
+    let read = &read;
     let outputs: Vec<_> = std::thread::scope(|scope| {
-        let running: Vec<_> = tools
-            .iter()
-            .map(|&(tool, backend)| {
-                (
-                    tool,
-                    backend,
-                    scope.spawn(move || exec.run_bytes(tool, &[])),
-                )
+        let running: Vec<_> = jobs
+            .into_iter()
+            .map(|(tool, backend, job)| {
+                let run = move || exec.run_streaming(tool, &[], |out| read(job, backend, out));
+                (tool, backend, scope.spawn(run))
             })
             .collect();
         running
@@ -114,36 +136,99 @@ pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
             })
             .collect()
     });
-    let mut captures = Vec::new();
+    let mut answers = Vec::new();
     let mut first_error = None;
     for (tool, backend, output) in outputs {
         match output {
-            Ok(bytes) => {
-                let text = text(bytes, tool)?;
-                let backend = match backend {
-                    Backend::Unknown => {
-                        Backend::from_header(text.lines().find(|l| l.starts_with("# Generated")))
-                    }
-                    known => known,
-                };
-                captures.push(Capture {
-                    origin: tool.to_string(),
-                    backend,
-                    text,
-                });
-            }
+            Ok(value) => answers.push((tool, backend, value)),
             Err(e) => {
                 first_error.get_or_insert(e);
             }
         }
     }
-    match (captures.is_empty(), first_error) {
+    match (answers.is_empty(), first_error) {
         (true, Some(e)) => Err(anyhow::Error::new(e)).context("reading the iptables rules"),
         (true, None) => Err(anyhow::Error::new(ExecError::NotInstalled {
             program: "iptables-save".into(),
         })),
-        (false, _) => Ok(captures),
+        (false, _) => Ok(answers),
     }
+}
+
+/// The backend of a tool's dump: the tool's own, or for plain
+/// `iptables-save` the one its header names.
+fn backend_of(tool: Backend, header: Option<&str>) -> Backend {
+    match tool {
+        Backend::Unknown => Backend::from_header(header),
+        known => known,
+    }
+}
+
+/// The first `# Generated` line of `text`.
+fn header(text: &str) -> Option<&str> {
+    text.lines().find(|l| l.starts_with("# Generated"))
+}
+
+/// Run each installed backend's save tool and keep its text (see
+/// [`run_all`]).
+pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
+    let jobs = tools(exec).into_iter().map(|(t, b)| (t, b, ())).collect();
+    let outputs = run_all(exec, jobs, |(), _, out| {
+        let mut bytes = Vec::new();
+        out.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    })?;
+    outputs
+        .into_iter()
+        .map(|(tool, backend, bytes)| {
+            let text = text(bytes, tool)?;
+            Ok(Capture {
+                origin: tool.to_string(),
+                backend: backend_of(backend, header(&text)),
+                text,
+            })
+        })
+        .collect()
+}
+
+/// Run each installed backend's save tool and parse its output as it
+/// streams in, overlapping the parse with the tool's own work (see
+/// [`run_all`]). The text goes into `store`, which the dumps borrow.
+/// Output that is not UTF-8 is an error like [`capture`]'s; a malformed
+/// dump is an error made by `unparsable`.
+pub fn capture_parsed<'b>(
+    exec: &Exec,
+    store: &'b mut Vec<Vec<Vec<u8>>>,
+    unparsable: impl Fn(ParseError, &str) -> anyhow::Error,
+) -> anyhow::Result<Vec<Parsed<'b>>> {
+    let tools = tools(exec);
+    store.resize_with(tools.len(), Vec::new);
+    let jobs = tools
+        .into_iter()
+        .zip(store.iter_mut())
+        .map(|((tool, backend), chunks)| (tool, backend, (tool, chunks)))
+        .collect();
+    let outputs = run_all(exec, jobs, |(tool, chunks), backend, out| {
+        stream::read(out, chunks, tool, backend == Backend::Unknown)
+    })?;
+    let mut parsed = Vec::new();
+    let mut first_unparsable = None;
+    for (tool, backend, streamed) in outputs {
+        let (dump, header) = match streamed {
+            Streamed::Parsed { dump, header } => (dump, header),
+            Streamed::NotText(e) => return Err(e),
+            Streamed::Unparsable(e) => {
+                first_unparsable.get_or_insert_with(|| unparsable(e, tool));
+                continue;
+            }
+        };
+        parsed.push(Parsed {
+            origin: tool.to_string(),
+            backend: backend_of(backend, header),
+            dump,
+        });
+    }
+    first_unparsable.map_or(Ok(parsed), Err)
 }
 
 /// Whether `err` says iptables is not installed at all (no kube-proxy
@@ -160,7 +245,7 @@ pub fn kube_rules(dump: &Dump<'_>) -> usize {
     dump.tables
         .iter()
         .flat_map(|t| t.chains.iter())
-        .filter(|c| c.name.starts_with("KUBE-"))
+        .filter(|c| c.name().starts_with("KUBE-"))
         .map(|c| c.rule_count())
         .sum()
 }

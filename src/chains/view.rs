@@ -1,6 +1,8 @@
 //! The `chains` report: the service table, the typed payload, notes on
 //! where the rules came from, and the `proxy.services` check.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::report::{Check, Metric, Report, Status, Table};
@@ -8,7 +10,7 @@ use crate::report::{Check, Metric, Report, Status, Table};
 use super::model::{Era, Policy, ServicePort};
 use super::parse::Dump;
 use super::services::{Services, era_of, extract};
-use super::source::{self, Backend, Capture};
+use super::source::{self, Backend, Parsed};
 
 /// Check id of the services-without-endpoints check.
 pub const CHECK_ID: &str = "proxy.services";
@@ -37,19 +39,24 @@ pub struct Extracted {
 /// [`source::in_use`]) when it holds kube-proxy's service chains, else any
 /// backend that does (a stale copy is better than an empty table; the
 /// notes say which it is).
-fn pick<'d, 'a>(dumps: &'d [(&'a Capture, Dump<'a>)]) -> Option<&'d (&'a Capture, Dump<'a>)> {
-    let views: Vec<(Backend, &Dump<'_>)> = dumps.iter().map(|(c, d)| (c.backend, d)).collect();
+fn pick<'d, 'a>(dumps: &'d [Parsed<'a>]) -> Option<&'d Parsed<'a>> {
+    let views: Vec<(Backend, &Dump<'_>)> = dumps.iter().map(|p| (p.backend, &p.dump)).collect();
     let used = source::in_use(&views).and_then(|i| dumps.get(i));
-    used.filter(|(_, d)| era_of(d).is_some())
-        .or_else(|| dumps.iter().find(|(_, d)| era_of(d).is_some()))
+    used.filter(|p| era_of(&p.dump).is_some())
+        .or_else(|| dumps.iter().find(|p| era_of(&p.dump).is_some()))
         .or(used)
         .or_else(|| dumps.first())
 }
 
 impl Extracted {
     /// Services of the dump kube-proxy uses, and a word on the others.
-    pub fn from_dumps(dumps: &[(&Capture, Dump<'_>)]) -> Extracted {
-        let Some((capture, dump)) = pick(dumps) else {
+    pub fn from_dumps(dumps: &[Parsed<'_>]) -> Extracted {
+        let Some(Parsed {
+            origin,
+            backend,
+            dump,
+        }) = pick(dumps)
+        else {
             return Extracted {
                 origin: String::new(),
                 backend: Backend::Unknown,
@@ -61,17 +68,17 @@ impl Extracted {
         };
         let others = dumps
             .iter()
-            .filter(|(c, _)| c.origin != capture.origin)
-            .map(|(c, d)| OtherBackend {
-                origin: c.origin.clone(),
-                backend: c.backend,
-                kube_rules: source::kube_rules(d),
+            .filter(|p| p.origin != *origin)
+            .map(|p| OtherBackend {
+                origin: p.origin.clone(),
+                backend: p.backend,
+                kube_rules: source::kube_rules(&p.dump),
             })
             .filter(|o| o.kube_rules > 0)
             .collect();
         Extracted {
-            origin: capture.origin.clone(),
-            backend: capture.backend,
+            origin: origin.clone(),
+            backend: *backend,
             rules: dump.rule_count(),
             kube_rules: source::kube_rules(dump),
             services: extract(dump),
@@ -82,7 +89,6 @@ impl Extracted {
 
 /// Build the report of `k8snet chains`.
 pub fn report(found: Extracted, filter: Option<&str>) -> Report {
-    let mut report = Report::new("chains");
     let wanted = |p: &ServicePort| filter.is_none_or(|f| p.name.matches(f));
     let ports: Vec<&ServicePort> = found
         .services
@@ -91,8 +97,30 @@ pub fn report(found: Extracted, filter: Option<&str>) -> Report {
         .map(|p| &**p)
         .filter(|p| wanted(p))
         .collect();
-    report.tables.push(table(&ports));
-    report.notes = notes(&found);
+    // The table and the JSON of 10,000 service ports take about as long
+    // as each other: each gets a CPU (only one of them is printed, but
+    // which is the renderer's choice).
+    let (table, mut report) = if ports.len() < 512 {
+        (table(&ports), payload(&found, &ports, filter))
+    } else {
+        std::thread::scope(|scope| {
+            let table = scope.spawn(|| table(&ports));
+            let report = payload(&found, &ports, filter);
+            // A panic in the thread is a bug: re-raise it.
+            let table = table
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (table, report)
+        })
+    };
+    report.tables.push(table);
+    report
+}
+
+/// The report without its table.
+fn payload(found: &Extracted, ports: &[&ServicePort], filter: Option<&str>) -> Report {
+    let mut report = Report::new("chains");
+    report.notes = notes(found);
     if let Some(f) = filter.filter(|_| ports.is_empty()) {
         report
             .notes
@@ -105,7 +133,7 @@ pub fn report(found: Extracted, filter: Option<&str>) -> Report {
             other.kube_rules
         ));
     }
-    report.checks.push(check(&found));
+    report.checks.push(check(found));
     // The service ports are the bulk of the payload (10,000 on a big
     // cluster): `with_data` keeps them as JSON text, not a tree.
     report
@@ -160,8 +188,8 @@ fn table(ports: &[&ServicePort]) -> Table {
             .map(String::as_str)
             .collect();
         table.push(vec![
-            port.name.full.clone(),
-            port.protocol.clone(),
+            port.name.full().to_string(),
+            port.protocol.to_string(),
             port.cluster_ip.clone().unwrap_or_default(),
             port.node_port.map(|p| p.to_string()).unwrap_or_default(),
             external.join("\n"),
@@ -186,15 +214,17 @@ fn endpoints_cell(port: &ServicePort) -> String {
     if port.endpoints.is_empty() {
         return "NONE".into();
     }
-    let mut lines: Vec<String> = port
-        .endpoints
-        .iter()
-        .map(|e| format!("{} {:.1}%", e.address, e.share * 100.0))
-        .collect();
-    if let Some(local) = &port.local_endpoints {
-        lines.push(format!("local: {}", local.len()));
+    // One string written in place: 10,000 services' cells were 60,000
+    // small strings joined.
+    let mut cell = String::with_capacity(port.endpoints.len() * 24);
+    for (i, e) in port.endpoints.iter().enumerate() {
+        let newline = if i == 0 { "" } else { "\n" };
+        let _ = write!(cell, "{newline}{} {:.1}%", e.address, e.share * 100.0);
     }
-    lines.join("\n")
+    if let Some(local) = &port.local_endpoints {
+        let _ = write!(cell, "\nlocal: {}", local.len());
+    }
+    cell
 }
 
 fn policy_cell(port: &ServicePort) -> String {
@@ -287,7 +317,8 @@ pub fn check(found: &Extracted) -> Check {
         let addr = port.cluster_ip.as_deref().unwrap_or("-");
         check = check.detail(format!(
             "{} ({}) {addr}: {what}",
-            port.name.full, port.protocol
+            port.name.full(),
+            port.protocol
         ));
     }
     metrics.into_iter().fold(check, Check::metric)
