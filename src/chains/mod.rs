@@ -106,7 +106,7 @@ pub fn run(ctx: &Context, args: &ChainsArgs) -> anyhow::Result<Report> {
     // report need not wait for it.
     Ok(std::thread::scope(|scope| {
         scope.spawn(move || drop(texts));
-        view::report(found, args.service.as_deref())
+        view::report(found, args.service.as_deref(), ctx.listings)
     }))
 }
 

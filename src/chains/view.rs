@@ -87,8 +87,9 @@ impl Extracted {
     }
 }
 
-/// Build the report of `k8snet chains`.
-pub fn report(found: Extracted, filter: Option<&str>) -> Report {
+/// Build the report of `k8snet chains`; the services table only for a
+/// `listing`.
+pub fn report(found: Extracted, filter: Option<&str>, listing: bool) -> Report {
     let wanted = |p: &ServicePort| filter.is_none_or(|f| p.name.matches(f));
     let ports: Vec<&ServicePort> = found
         .services
@@ -97,9 +98,11 @@ pub fn report(found: Extracted, filter: Option<&str>) -> Report {
         .map(|p| &**p)
         .filter(|p| wanted(p))
         .collect();
+    if !listing {
+        return payload(&found, &ports, filter);
+    }
     // The table and the JSON of 10,000 service ports take about as long
-    // as each other: each gets a CPU (only one of them is printed, but
-    // which is the renderer's choice).
+    // as each other: each gets a CPU.
     let (table, mut report) = if ports.len() < 512 {
         (table(&ports), payload(&found, &ports, filter))
     } else {
