@@ -7,7 +7,9 @@
 # into this machine's own rules), iptables, hyperfine and GNU time
 # (apt-get install hyperfine time). Prints:
 #   1. live: `iptables-save -t nat` alone vs `k8snet chains -o json`
-#      (which runs iptables-nft-save and iptables-legacy-save itself);
+#      (which runs iptables-nft-save and iptables-legacy-save itself), with
+#      hyperfine and then interleaved (the two alternate, so a change in
+#      the machine's load hits both alike; the medians are compared);
 #   2. --file: k8snet on the saved dump, full JSON report and with the
 #      output filtered away (`--service none/none`: parse + extract only);
 #   3. peak RSS of the --file run next to the dump size.
@@ -33,6 +35,15 @@ unshare --net --mount --fork sh -euc '
   hyperfine --warmup 2 --runs 10 \
     "iptables-save -t nat > /dev/null" \
     "$2/k8snet chains -o json > /dev/null"
+  ms() { start=$(date +%s%N); "$@" > /dev/null; echo $(( ($(date +%s%N) - start) / 1000000 )); }
+  for round in $(seq 15); do
+    ms iptables-save -t nat >> "$1/save.ms"
+    ms "$2/k8snet" chains -o json >> "$1/k8snet.ms"
+  done
+  median() { sort -n "$1" | awk "{ v[NR] = \$1 } END { print v[int((NR + 1) / 2)] }"; }
+  s=$(median "$1/save.ms"); k=$(median "$1/k8snet.ms")
+  echo "interleaved, median of 15: iptables-save -t nat $s ms, k8snet chains -o json $k ms" \
+    "($(awk "BEGIN { printf \"%+.1f\", 100 * ($k - $s) / $s }") %)"
 ' sh "$work" "$bin"
 
 hyperfine --warmup 2 --runs 20 \

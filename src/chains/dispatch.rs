@@ -100,17 +100,21 @@ impl<'a> Addresses<'a> {
         }
     }
 
-    /// The DNAT address of the chain called `sep`.
-    fn of_chain(&self, table: &Table<'_>, sep: &str) -> Option<&str> {
-        let position = table.position(sep)?;
-        match self.by_chain.get(position)? {
-            Some(address) => Some(address),
+    /// The DNAT address of each chain in `seps`.
+    fn of_chains(&self, table: &Table<'_>, seps: &[&str]) -> Vec<Option<&str>> {
+        let at = |position: usize| match self.by_chain.get(position)? {
+            Some(address) => Some(*address),
             None => self
                 .unquoted
                 .iter()
                 .find(|(p, _)| *p == position)
                 .map(|(_, address)| address.as_str()),
-        }
+        };
+        table
+            .positions(seps)
+            .into_iter()
+            .map(|position| position.and_then(at))
+            .collect()
     }
 }
 
@@ -167,11 +171,12 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
         endpoints: Endpoints::with_capacity(rules.len()),
         affinity: None,
     };
+    // (endpoint chain, share, probability as printed)
+    let mut picked = Vec::with_capacity(rules.len());
     let mut left = 1.0_f64;
     for rule in rules {
         let spec = rule.spec();
-        let target = spec.target();
-        if Kind::of(target) != Some(Kind::Sep) || left <= 0.0 {
+        if Kind::of(spec.target()) != Some(Kind::Sep) || left <= 0.0 {
             continue;
         }
         if let Some(recent) = spec.recent.as_ref().filter(|r| r.rcheck) {
@@ -186,7 +191,14 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
             .map(|p| p.clamp(0.0, 1.0));
         let share = left * probability.unwrap_or(1.0);
         left -= share;
-        let dnat = addresses.of_chain(table, target);
+        let text = probability.and(spec.probability_text);
+        picked.push((spec.target.unwrap_or_default(), share, text));
+    }
+    // The endpoint chains are looked up together, after the rules are
+    // read (see `ChainIndex::get_all`).
+    let names: Vec<&str> = picked.iter().map(|(target, _, _)| &**target).collect();
+    let dnats = addresses.of_chains(table, &names);
+    for ((target, share, text), dnat) in picked.iter().zip(dnats) {
         let port = dnat.and_then(|d| d.strip_prefix(':'));
         // `?` when the chain is missing or has no DNAT target, which a
         // hand-edited or half-flushed dump can have.
@@ -201,8 +213,8 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
         };
         out.endpoints.push(Endpoint {
             address,
-            share,
-            probability: probability.and(spec.probability_text.as_deref()),
+            share: *share,
+            probability: text.as_deref(),
             chain: target,
         });
     }

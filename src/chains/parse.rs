@@ -173,6 +173,12 @@ impl<'a> Table<'a> {
             .map(|&(_, policy)| policy)
     }
 
+    /// Where each chain of `names` is in [`Table::chains`], looked up
+    /// together (see `ChainIndex::get_all`).
+    pub fn positions(&self, names: &[&str]) -> Vec<Option<usize>> {
+        self.index.get_all(&self.chains, names)
+    }
+
     /// Where the chain called `name` is in [`Table::chains`].
     pub fn position(&self, name: &str) -> Option<usize> {
         self.index.get(&self.chains, name)
