@@ -22,6 +22,26 @@ fn vxlan_lease(ip: &str, mac: &str) -> String {
     )
 }
 
+/// flannel's documented vxlan network config, stored under `prefix` over
+/// the v3 API.
+fn put_config_v3(server: &EtcdServer, prefix: &str) {
+    let config = text("config-vxlan-running-md.json");
+    server.put_v3(&format!("{prefix}/config"), &config, None);
+}
+
+/// The same config over the v2 API.
+fn put_config_v2(server: &EtcdServer, prefix: &str) {
+    let config = text("config-vxlan-running-md.json");
+    server.put_v2(&format!("{prefix}/config"), &config, None);
+}
+
+/// A day-long vxlan lease for `subnet` (as the key spells it,
+/// `10.5.1.0-24`), written over v3 the way flanneld writes it.
+fn put_vxlan_lease_v3(server: &EtcdServer, prefix: &str, subnet: &str, ip: &str, mac: &str) {
+    let key = format!("{prefix}/subnets/{subnet}");
+    server.put_v3(&key, &vxlan_lease(ip, mac), Some(DAY));
+}
+
 /// Run `k8snet etcd <what> -o json` against `server` under `prefix`.
 fn k8snet_json(
     server: &EtcdServer,
@@ -77,11 +97,7 @@ macro_rules! server {
 fn v3_leases_with_ttl_from_the_lease() {
     let server = server!();
     let prefix = EtcdServer::prefix("v3_leases_with_ttl");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
+    put_config_v3(server, &prefix);
     server.put_v3(
         &format!("{prefix}/subnets/10.5.52.0-24"),
         &text("lease-vxlan-etcdv3-reservations-md.json"),
@@ -184,11 +200,7 @@ fn explicit_udp_backend_is_flagged() {
 fn v2_leases_with_api_v2_and_auto_fallback() {
     let server = server!();
     let prefix = EtcdServer::prefix("v2_leases");
-    server.put_v2(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
+    put_config_v2(server, &prefix);
     server.put_v2(
         &format!("{prefix}/subnets/10.5.34.0-24"),
         &text("lease-vxlan-etcdv2-reservations-md-v0.17.json"),
@@ -226,25 +238,25 @@ fn v2_leases_with_api_v2_and_auto_fallback() {
 fn a_bad_lease_does_not_hide_the_good_ones() {
     let server = server!();
     let prefix = EtcdServer::prefix("bad_lease");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.1.0-24"),
-        &vxlan_lease("192.0.2.1", "02:00:00:00:00:01"),
-        Some(DAY),
+    put_config_v3(server, &prefix);
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.1.0-24",
+        "192.0.2.1",
+        "02:00:00:00:00:01",
     );
     server.put_v3(
         &format!("{prefix}/subnets/10.5.2.0-24"),
         "{\"PublicIP\":\"192.0.2.2\",",
         Some(DAY),
     );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.3.0-24"),
-        &vxlan_lease("192.0.2.3", "02:00:00:00:00:03"),
-        Some(DAY),
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.3.0-24",
+        "192.0.2.3",
+        "02:00:00:00:00:03",
     );
     server.put_v3(&format!("{prefix}/subnets/not-a-lease"), "{}", None);
 
@@ -284,25 +296,27 @@ fn a_bad_lease_does_not_hide_the_good_ones() {
 fn overlap_duplicate_ip_and_backend_mismatch_are_flagged() {
     let server = server!();
     let prefix = EtcdServer::prefix("overlap");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
+    put_config_v3(server, &prefix);
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.2.0-23",
+        "192.0.2.1",
+        "02:00:00:00:00:01",
     );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.2.0-23"),
-        &vxlan_lease("192.0.2.1", "02:00:00:00:00:01"),
-        Some(DAY),
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.3.0-24",
+        "192.0.2.2",
+        "02:00:00:00:00:02",
     );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.3.0-24"),
-        &vxlan_lease("192.0.2.2", "02:00:00:00:00:02"),
-        Some(DAY),
-    );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.9.0-24"),
-        &vxlan_lease("192.0.2.2", "02:00:00:00:00:03"),
-        Some(DAY),
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.9.0-24",
+        "192.0.2.2",
+        "02:00:00:00:00:03",
     );
     server.put_v3(
         &format!("{prefix}/subnets/10.5.10.0-24"),
@@ -342,15 +356,13 @@ fn overlap_duplicate_ip_and_backend_mismatch_are_flagged() {
 fn leases_json_reads_back() {
     let server = server!();
     let prefix = EtcdServer::prefix("read_back");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.1.0-24&fc00:0:0:1::-64"),
-        &vxlan_lease("192.0.2.1", "02:00:00:00:00:01"),
-        Some(DAY),
+    put_config_v3(server, &prefix);
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.1.0-24&fc00:0:0:1::-64",
+        "192.0.2.1",
+        "02:00:00:00:00:01",
     );
     let out = run(k8snet()
         .args(["etcd", "leases", "-o", "json"])
@@ -428,11 +440,7 @@ fn silent_endpoint_exits_2_within_the_timeout() {
 fn tls_with_client_certificates() {
     let server = server!(EtcdServer::start(true));
     let prefix = EtcdServer::prefix("tls");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
+    put_config_v3(&server, &prefix);
     server.put_v3(
         &format!("{prefix}/subnets/10.5.52.0-24"),
         &text("lease-vxlan-etcdv3-reservations-md.json"),
@@ -448,11 +456,7 @@ fn tls_with_client_certificates() {
 
     // v2 over TLS with the same certificates.
     let v2_prefix = EtcdServer::prefix("tls_v2");
-    server.put_v2(
-        &format!("{v2_prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
+    put_config_v2(&server, &v2_prefix);
     server.put_v2(
         &format!("{v2_prefix}/subnets/10.5.34.0-24"),
         &text("lease-vxlan-etcdv2-reservations-md-v0.17.json"),
@@ -508,11 +512,7 @@ fn tls_with_client_certificates() {
 fn wrong_password_is_an_auth_error_that_never_shows_the_password() {
     let server = server!(EtcdServer::start(false));
     let prefix = EtcdServer::prefix("auth");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
+    put_config_v3(&server, &prefix);
     server.enable_auth("right-horse-battery");
 
     let ok = run(k8snet()
@@ -536,11 +536,7 @@ fn wrong_password_is_an_auth_error_that_never_shows_the_password() {
 fn v2_basic_auth_reads_with_the_right_password_and_never_shows_it() {
     let server = server!(EtcdServer::start(false));
     let prefix = EtcdServer::prefix("v2auth");
-    server.put_v2(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
+    put_config_v2(&server, &prefix);
     server.enable_v2_auth("right-horse-battery");
 
     let ok = run(k8snet()
@@ -578,15 +574,13 @@ fn v2_basic_auth_reads_with_the_right_password_and_never_shows_it() {
 fn leases_without_ttls_skip_the_per_lease_calls_and_say_nothing_of_expiry() {
     let server = server!();
     let prefix = EtcdServer::prefix("want");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.3.0-24"),
-        &vxlan_lease("192.0.2.3", "02:00:00:00:00:03"),
-        Some(DAY),
+    put_config_v3(server, &prefix);
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.3.0-24",
+        "192.0.2.3",
+        "02:00:00:00:00:03",
     );
     let args = k8snet::cli::EtcdArgs {
         endpoints: Some(server.url.clone()),
@@ -613,20 +607,20 @@ fn leases_without_ttls_skip_the_per_lease_calls_and_say_nothing_of_expiry() {
 fn doctor_checks_read_a_named_etcd() {
     let server = server!();
     let prefix = EtcdServer::prefix("doctor");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
+    put_config_v3(server, &prefix);
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.1.0-24",
+        "192.0.2.1",
+        "02:00:00:00:00:01",
     );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.1.0-24"),
-        &vxlan_lease("192.0.2.1", "02:00:00:00:00:01"),
-        Some(DAY),
-    );
-    server.put_v3(
-        &format!("{prefix}/subnets/10.5.1.0-25"),
-        &vxlan_lease("192.0.2.2", "02:00:00:00:00:02"),
-        Some(DAY),
+    put_vxlan_lease_v3(
+        server,
+        &prefix,
+        "10.5.1.0-25",
+        "192.0.2.2",
+        "02:00:00:00:00:02",
     );
     let args = k8snet::cli::EtcdArgs {
         endpoints: Some(server.url.clone()),
@@ -654,16 +648,8 @@ fn doctor_checks_read_a_named_etcd() {
 fn a_dead_endpoint_in_the_list_is_skipped() {
     let server = server!();
     let prefix = EtcdServer::prefix("endpoint_list");
-    server.put_v3(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
-    server.put_v2(
-        &format!("{prefix}/config"),
-        &text("config-vxlan-running-md.json"),
-        None,
-    );
+    put_config_v3(server, &prefix);
+    put_config_v2(server, &prefix);
     let endpoints = format!("http://127.0.0.1:{},{}", free_port(), server.url);
     for api in ["v3", "v2"] {
         let out = run(k8snet().args([
