@@ -16,6 +16,7 @@ pub mod etcd;
 pub mod exec;
 pub mod glob;
 pub mod host;
+mod parallel;
 pub mod profile;
 pub mod progress;
 pub mod proxy;

@@ -86,10 +86,7 @@ impl<'a> Addresses<'a> {
         let (unquoted, bare) = std::thread::scope(|scope| {
             let other = scope.spawn(|| sweep(table, second, half, second_out));
             let (mut unquoted, bare) = sweep(table, first, 0, first_out);
-            // A panic in the thread is a bug: re-raise it.
-            let (more, other_bare) = other
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let (more, other_bare) = crate::parallel::join(other);
             unquoted.extend(more);
             (unquoted, bare || other_bare)
         });

@@ -281,8 +281,7 @@ pub(super) struct Parser<'a> {
 /// quoting) while the first half is parsed, then applied in order, so
 /// tables, chain positions and the first error come out as from one pass.
 pub fn parse(text: &str) -> Result<Dump<'_>, ParseError> {
-    let parallel =
-        text.len() >= 1 << 20 && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let parallel = text.len() >= 1 << 20 && crate::parallel::cpus() > 1;
     if parallel {
         return parse_in_two(text, text.len() / 2);
     }
@@ -303,10 +302,7 @@ fn parse_in_two(text: &str, middle: usize) -> Result<Dump<'_>, ParseError> {
         parser.more = second.len();
         let first = parser.feed(first);
         parser.more = 0;
-        // A panic in the thread is a bug: re-raise it.
-        let lexed = lexed
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let lexed = crate::parallel::join(lexed);
         first.map(|()| lexed)
     })?;
     parser.apply_all(second, lexed.into_iter())?;

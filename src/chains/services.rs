@@ -214,7 +214,7 @@ fn build_all<'a>(nat: &Table<'a>) -> (BTreeMap<Key<'a>, Box<ServicePort>>, bool)
     let (pending, addresses) = if big {
         std::thread::scope(|scope| {
             let addresses = scope.spawn(|| Addresses::of(nat));
-            (entries(), join(addresses))
+            (entries(), crate::parallel::join(addresses))
         })
     } else {
         (entries(), Addresses::of(nat))
@@ -223,43 +223,12 @@ fn build_all<'a>(nat: &Table<'a>) -> (BTreeMap<Key<'a>, Box<ServicePort>>, bool)
     let parts = if !big {
         1
     } else {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8)
+        crate::parallel::cpus().min(8)
     };
-    let size = pending.len().div_ceil(parts).max(1);
-    // Taken from the map in order, so each part is a sorted run and the
-    // map's nodes are freed as the parts fill.
-    let mut pending = pending.into_iter();
-    let mut chunks: Vec<Vec<_>> = (0..parts)
-        .map(|_| pending.by_ref().take(size).collect())
-        .collect();
-    let build = move |part: Vec<(Key<'a>, Pending<'a>)>| {
-        part.into_iter()
-            .map(|(key, p)| (key, finish(nat, addresses, p)))
-            .collect::<Vec<_>>()
-    };
-    let mine = chunks.pop().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || build(chunk)))
-            .collect();
-        let mut ports = BTreeMap::new();
-        ports.extend(build(mine));
-        for handle in handles {
-            ports.extend(join(handle));
-        }
-        (ports, addresses.bare)
-    })
-}
-
-/// The result of a scoped thread; a panic in it is a bug, re-raised
-/// rather than dropping its part of the report.
-fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    // In the map's order, so the map is rebuilt from sorted input.
+    let ports =
+        crate::parallel::map_in_order(pending, parts, |(key, p)| (key, finish(nat, addresses, p)));
+    (ports.into_iter().collect(), addresses.bare)
 }
 
 /// Resolve a service port's endpoints and traffic policies.

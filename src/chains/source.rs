@@ -128,10 +128,7 @@ fn run_all<J: Send, T: Send>(
         running
             .into_iter()
             .map(|(tool, backend, handle)| {
-                // A panic in the thread is a bug: re-raise it.
-                let output = handle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                let output = crate::parallel::join(handle);
                 (tool, backend, output)
             })
             .collect()

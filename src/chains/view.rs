@@ -109,10 +109,7 @@ pub fn report(found: Extracted, filter: Option<&str>, listing: bool) -> Report {
         std::thread::scope(|scope| {
             let table = scope.spawn(|| table(&ports));
             let report = payload(&found, &ports, filter);
-            // A panic in the thread is a bug: re-raise it.
-            let table = table
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let table = crate::parallel::join(table);
             (table, report)
         })
     };

@@ -185,35 +185,13 @@ const PARALLEL_PARSE_FROM: usize = 1024;
 /// Every lease parsed, in order. Parsing a value is most of the work on a
 /// large keyspace, so big ones are split over the CPUs.
 fn parse_leases(raw: Vec<RawLease>) -> Vec<Result<LeaseEntry, BadKey>> {
-    let parse = |item: RawLease| LeaseEntry::new(item.key, item.value, item.ttl);
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    if threads == 1 || raw.len() < PARALLEL_PARSE_FROM {
-        return raw.into_iter().map(parse).collect();
-    }
-    let size = raw.len().div_ceil(threads);
-    let mut chunks = Vec::with_capacity(threads);
-    let mut rest = raw;
-    while rest.len() > size {
-        let tail = rest.split_off(size);
-        chunks.push(std::mem::replace(&mut rest, tail));
-    }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(parse).collect::<Vec<_>>()))
-            .collect();
-        // The calling thread takes the last share instead of waiting idle.
-        let last: Vec<_> = rest.into_iter().map(parse).collect();
-        let mut parsed: Vec<_> = workers
-            .into_iter()
-            .flat_map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect();
-        parsed.extend(last);
-        parsed
+    let parts = if raw.len() < PARALLEL_PARSE_FROM {
+        1
+    } else {
+        crate::parallel::cpus()
+    };
+    crate::parallel::map_in_order(raw, parts, |item| {
+        LeaseEntry::new(item.key, item.value, item.ttl)
     })
 }
 

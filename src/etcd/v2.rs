@@ -86,11 +86,7 @@ fn fetch_from(
         let subnets = (want != Want::Config)
             .then(|| scope.spawn(|| get(agent, conn, &format!("{base}/subnets?recursive=true"))));
         let config = get(agent, conn, &format!("{base}/config"));
-        let subnets = subnets.map(|worker| {
-            worker
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
+        let subnets = subnets.map(crate::parallel::join);
         (config, subnets)
     });
     let config = config?.and_then(|node| node.value);
