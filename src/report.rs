@@ -213,19 +213,82 @@ pub struct Summary {
     pub error: usize,
 }
 
+/// A payload of a report, never a `serde_json::Value` tree: a tree of
+/// 50,000 endpoints costs more memory than the dump they came from.
+pub enum Payload {
+    /// Pretty JSON text indented for its place, copied into JSON output as
+    /// it is and streamed into YAML.
+    Text(String),
+    /// A value that owns its data, serialized only when the report is
+    /// written: the megabytes of JSON of 5,000 leases go straight to the
+    /// output instead of into memory first.
+    Deferred(Box<dyn Deferred>),
+}
+
+/// A value a [`Payload::Deferred`] writes when the report is rendered.
+pub trait Deferred {
+    /// Write it as [`member_json`] does.
+    fn write_json(&self, out: &mut dyn std::io::Write) -> Result<(), serde_json::Error>;
+}
+
+impl<T: Serialize> Deferred for T {
+    fn write_json(&self, out: &mut dyn std::io::Write) -> Result<(), serde_json::Error> {
+        // serde_json makes a write per quote, colon and indent; a buffer
+        // of our own keeps those from being calls through `dyn Write`.
+        use std::io::Write as _;
+        let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, out);
+        write_member_json(self, &mut buffered)?;
+        buffered.flush().map_err(serde_json::Error::io)
+    }
+}
+
+impl Payload {
+    /// Write the payload as pretty JSON one level in.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        match self {
+            Payload::Text(json) => out.write_all(json.as_bytes()),
+            Payload::Deferred(value) => value.write_json(out).map_err(std::io::Error::other),
+        }
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Payload::Text(json) => Transcoded(json).serialize(serializer),
+            // Only YAML gets here, for which a deferred value is written
+            // as JSON text first: every payload reaches YAML one way.
+            Payload::Deferred(value) => {
+                let mut json = Vec::new();
+                value
+                    .write_json(&mut json)
+                    .map_err(serde::ser::Error::custom)?;
+                let json = String::from_utf8(json).map_err(serde::ser::Error::custom)?;
+                Transcoded(&json).serialize(serializer)
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Payload::Text(json) => f.debug_tuple("Text").field(json).finish(),
+            Payload::Deferred(_) => f.write_str("Deferred"),
+        }
+    }
+}
+
 /// The result of one command.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Report {
     /// See [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// The command that produced it (`doctor`, `etcd leases`).
     pub command: String,
     /// Typed payload for machines (leases, services, samples), flattened
-    /// into the top level of JSON and YAML. Kept as pretty JSON text, not a
-    /// `serde_json::Value` tree: a tree of 50,000 endpoints costs more
-    /// memory than the dump they came from, while the text is copied into
-    /// JSON output as it is and streamed into YAML.
-    pub data: Vec<(String, String)>,
+    /// into the top level of JSON and YAML.
+    pub data: Vec<(String, Payload)>,
     /// Human listings, shown only by the table renderer.
     pub tables: Vec<Table>,
     /// Free-form notes for people (where data came from, caveats).
@@ -241,8 +304,8 @@ impl Serialize for Report {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("schema_version", &self.schema_version)?;
         map.serialize_entry("command", &self.command)?;
-        for (key, raw) in &self.data {
-            map.serialize_entry(key, &Transcoded(raw))?;
+        for (key, payload) in &self.data {
+            map.serialize_entry(key, payload)?;
         }
         if !self.notes.is_empty() {
             map.serialize_entry("notes", &self.notes)?;
@@ -257,11 +320,18 @@ impl Serialize for Report {
 /// so the JSON renderer can copy it verbatim.
 pub(crate) fn member_json(value: &impl Serialize) -> Result<String, serde_json::Error> {
     let mut bytes = Vec::new();
-    let mut serializer =
-        serde_json::Serializer::with_formatter(&mut bytes, MemberFormatter::default());
-    value.serialize(&mut serializer)?;
+    write_member_json(value, &mut bytes)?;
     // serde_json writes only valid UTF-8, so this neither fails nor copies.
     String::from_utf8(bytes).map_err(|e| serde::ser::Error::custom(e.to_string()))
+}
+
+/// [`member_json`] written to `out`.
+fn write_member_json(
+    value: &(impl Serialize + ?Sized),
+    out: impl std::io::Write,
+) -> Result<(), serde_json::Error> {
+    let mut serializer = serde_json::Serializer::with_formatter(out, MemberFormatter::default());
+    value.serialize(&mut serializer)
 }
 
 /// serde_json's pretty layout (two-space indent, `": "`), started one level
@@ -274,11 +344,19 @@ struct MemberFormatter {
 
 impl MemberFormatter {
     fn newline<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
-        writer.write_all(b"\n")?;
-        for _ in 0..=self.depth {
-            writer.write_all(b"  ")?;
+        // One write per line for the usual depths: this runs for every key.
+        const INDENTS: &[u8] = b"\n                ";
+        let width = 1 + 2 * (self.depth + 1);
+        match INDENTS.get(..width) {
+            Some(line) => writer.write_all(line),
+            None => {
+                writer.write_all(INDENTS)?;
+                for _ in INDENTS.len()..width {
+                    writer.write_all(b" ")?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     fn open<W: ?Sized + std::io::Write>(
@@ -428,7 +506,15 @@ impl Report {
         let json = member_json(value).unwrap_or_else(|e| {
             serde_json::Value::String(format!("unserializable: {e}")).to_string()
         });
-        self.data.push((key.to_string(), json));
+        self.data.push((key.to_string(), Payload::Text(json)));
+        self
+    }
+
+    /// Attach `value` under `key`, to be serialized when the report is
+    /// written: for payloads of megabytes.
+    pub fn with_deferred(mut self, key: &str, value: impl Deferred + 'static) -> Self {
+        self.data
+            .push((key.to_string(), Payload::Deferred(Box::new(value))));
         self
     }
 
@@ -556,6 +642,12 @@ pub(crate) mod tests {
         let shifted = pretty.replace('\n', "\n  ");
         assert_eq!(member_json(&value).expect("member"), shifted);
         assert_eq!(member_json(&3).expect("scalar"), "3");
+        let deep = serde_json::json!([[[[[[[[[[["deeper than the indent table"]]]]]]]]]]]);
+        let pretty = serde_json::to_string_pretty(&deep).expect("pretty");
+        assert_eq!(
+            member_json(&deep).expect("deep"),
+            pretty.replace('\n', "\n  ")
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! JSON: the report model, pretty-printed, newline-terminated.
 //!
-//! The top-level object is written here so that the stored payloads, which
-//! are already pretty JSON text indented for their place, are copied rather
-//! than parsed again.
+//! The top-level object is written here so that the payloads, stored as
+//! pretty JSON text indented for their place or serialized just now, go to
+//! the output as they are rather than parsed again.
 
 use std::io::{self, Write};
 
@@ -20,8 +20,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         false,
     )?;
     member(out, "command", &to_pretty(&report.command)?, false)?;
-    for (key, json) in &report.data {
-        member(out, key, json, false)?;
+    for (key, payload) in &report.data {
+        name(out, key)?;
+        payload.write_json(out)?;
+        out.write_all(b",\n")?;
     }
     if !report.notes.is_empty() {
         member(out, "notes", &to_pretty(&report.notes)?, false)?;
@@ -35,14 +37,19 @@ fn to_pretty(value: &impl Serialize) -> io::Result<String> {
     crate::report::member_json(value).map_err(io::Error::other)
 }
 
-/// `"key": value`; `json` is already indented one level in (stored
-/// payloads are, see `Report::with_data`; scalars have no newlines).
+/// `"key": value`; `json` is already indented one level in (payloads are,
+/// see `Report::with_data`; scalars have no newlines).
 fn member(out: &mut dyn Write, key: &str, json: &str, last: bool) -> io::Result<()> {
-    out.write_all(b"  ")?;
-    out.write_all(to_pretty(&key)?.as_bytes())?;
-    out.write_all(b": ")?;
+    name(out, key)?;
     out.write_all(json.as_bytes())?;
     out.write_all(if last { b"\n" } else { b",\n" })
+}
+
+/// `"key": `, one level in.
+fn name(out: &mut dyn Write, key: &str) -> io::Result<()> {
+    out.write_all(b"  ")?;
+    out.write_all(to_pretty(&key)?.as_bytes())?;
+    out.write_all(b": ")
 }
 
 #[cfg(test)]
