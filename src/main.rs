@@ -7,8 +7,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = k8snet::cli::Cli::from_env();
     // Block-buffered: stdout's own line buffering would make one write per
-    // line of a JSON or table report.
-    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    // line of a JSON or table report. 64 KiB, as pipes take at once: a JSON
+    // report can be megabytes.
+    let mut stdout = BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let result = k8snet::run(cli, &mut stdout).and_then(|outcome| {
         stdout.flush()?;
         Ok(outcome)
