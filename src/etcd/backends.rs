@@ -5,9 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::Value;
-
-use serde_json::Map;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use crate::etcd::gojson::{Fields, type_name};
 use crate::etcd::problem::Problem;
@@ -94,15 +93,25 @@ pub struct BackendConfig {
     pub options: BTreeMap<String, Value>,
 }
 
+impl BackendConfig {
+    /// A Backend flanneld cannot decode: no type, no options.
+    fn unknown() -> Self {
+        BackendConfig {
+            kind: String::new(),
+            options: BTreeMap::new(),
+        }
+    }
+}
+
 /// Build the backend config from the `Backend` object (`None` when the
 /// config has no Backend key), noting defaulted option names in
 /// `defaulted` and problems in `problems`.
 pub fn resolve(
-    backend: Option<&Value>,
+    backend: Option<&RawValue>,
     defaulted: &mut Vec<String>,
     problems: &mut Vec<Problem>,
 ) -> BackendConfig {
-    let Some(value) = backend else {
+    let Some(raw) = backend else {
         // pkg/subnet/config.go parseBackendType: no Backend means "udp".
         defaulted.push("Backend.Type".into());
         problems.push(Problem::warn(
@@ -111,18 +120,30 @@ pub fn resolve(
         ));
         return with_defaults("udp", &Map::new(), defaulted, problems);
     };
-    let Some(obj) = value.as_object() else {
-        problems.push(Problem::fail(
+    // The options are shown as they are stored, so they become values.
+    // This only fails past serde_json's nesting limit, which skipping the
+    // value inside the config does not have.
+    let not_an_object = |why: String| {
+        Problem::fail(
             "etcd-config-invalid-field",
             format!(
-                "Backend: expected an object, got {}; flanneld stops with \"error decoding Backend property of config\"",
-                type_name(value)
+                "Backend: {why}; flanneld stops with \"error decoding Backend property of config\""
             ),
-        ));
-        return BackendConfig {
-            kind: String::new(),
-            options: BTreeMap::new(),
-        };
+        )
+    };
+    let value = match serde_json::from_str::<Value>(raw.get()) {
+        Ok(value) => value,
+        Err(e) => {
+            problems.push(not_an_object(e.to_string()));
+            return BackendConfig::unknown();
+        }
+    };
+    let Some(obj) = value.as_object() else {
+        problems.push(not_an_object(format!(
+            "expected an object, got {}",
+            type_name(&value)
+        )));
+        return BackendConfig::unknown();
     };
     let kind = match obj.field("Type") {
         Some(Value::String(kind)) => kind.clone(),
@@ -262,9 +283,9 @@ mod tests {
     use super::*;
 
     fn run(json: Option<&str>) -> (BackendConfig, Vec<String>, Vec<Problem>) {
-        let value = json.map(|j| serde_json::from_str::<Value>(j).unwrap());
+        let raw = json.map(|j| serde_json::from_str::<&RawValue>(j).unwrap());
         let (mut defaulted, mut problems) = (Vec::new(), Vec::new());
-        let backend = resolve(value.as_ref(), &mut defaulted, &mut problems);
+        let backend = resolve(raw, &mut defaulted, &mut problems);
         (backend, defaulted, problems)
     }
 

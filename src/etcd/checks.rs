@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::etcd::analysis::{analyze, human_ttl};
 use crate::etcd::config::NetworkConfig;
 use crate::etcd::problem::{Problem, ProblemStatus};
-use crate::etcd::record::LeaseRecord;
+use crate::etcd::record::LeaseRecords;
 use crate::etcd::{LeaseEntry, Snapshot};
 use crate::report::{Check, Metric, Report, Table};
 
@@ -335,23 +335,18 @@ fn config_table(cfg: &NetworkConfig, prefix: &str) -> Table {
     table
 }
 
-/// `k8snet etcd leases`; the table of leases only for a `listing`.
-pub fn leases_report(snap: &Snapshot, listing: bool) -> Report {
-    let problems = lease_problems(snap);
-    let records: Vec<LeaseRecord> = snap
-        .leases
-        .iter()
-        .zip(&problems)
-        .map(|(l, p)| LeaseRecord::new(l, p))
-        .collect();
-    let mut report = source_data(Report::new("etcd leases"), snap)
-        .with_data("leases", &records)
+/// `k8snet etcd leases`; the table of leases only for a `listing`. The
+/// leases move into the report, which writes them when it is rendered.
+pub fn leases_report(mut snap: Snapshot, listing: bool) -> Report {
+    let problems = lease_problems(&snap);
+    let table = listing.then(|| leases_table(&snap, &problems));
+    let checks = vec![config_check(&snap), leases_check(&snap, &problems)];
+    let leases = LeaseRecords::new(std::mem::take(&mut snap.leases), problems);
+    let mut report = source_data(Report::new("etcd leases"), &snap)
+        .with_deferred("leases", leases)
         .with_data("bad_keys", &snap.bad_keys);
-    if listing {
-        report.tables.push(leases_table(snap, &problems));
-    }
-    report.checks.push(config_check(snap));
-    report.checks.push(leases_check(snap, &problems));
+    report.tables.extend(table);
+    report.checks = checks;
     report
 }
 

@@ -13,7 +13,7 @@ use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use crate::etcd::backends::{self, BackendConfig};
-use crate::etcd::gojson::{self, Fields, Object};
+use crate::etcd::gojson::{self, Object};
 use crate::etcd::problem::Problem;
 
 /// The network config with flannel's defaults filled in.

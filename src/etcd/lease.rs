@@ -4,16 +4,17 @@
 //! (`LeaseAttrs` JSON, `pkg/lease/lease.go`; FORMATS.md A.1 and A.6).
 //! Pure parsers: a bad value becomes an error string on that lease only.
 
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
-use crate::etcd::gojson;
+use crate::etcd::gojson::{self, Object};
 
 /// The parsed value of a lease.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Clone, Debug, PartialEq)]
 pub struct LeaseAttrs {
     /// The node's address other nodes send overlay traffic to.
     pub public_ip: Ipv4Addr,
@@ -22,9 +23,9 @@ pub struct LeaseAttrs {
     /// `BackendType`; absent for udp, alloc and tencent-vpc leases.
     pub backend_type: Option<String>,
     /// `BackendData` as stored.
-    pub backend_data: Option<Value>,
+    pub backend_data: Option<StoredJson>,
     /// `BackendV6Data` as stored.
-    pub backend_v6_data: Option<Value>,
+    pub backend_v6_data: Option<StoredJson>,
     /// vxlan: the node's VTEP MAC address.
     pub vtep_mac: Option<String>,
     /// vxlan: the VNI (absent in leases written before flannel 0.14).
@@ -38,6 +39,26 @@ impl LeaseAttrs {
     /// come from udp (or alloc / tencent-vpc), which never set it.
     pub fn backend(&self) -> &str {
         self.backend_type.as_deref().unwrap_or("udp")
+    }
+}
+
+/// A JSON value kept as the text it was stored as, and written out
+/// verbatim: flannel's `BackendData` is a Go `json.RawMessage`, whose
+/// shape only the backend that wrote it knows.
+#[derive(Serialize, Clone, Debug)]
+#[serde(transparent)]
+pub struct StoredJson(Box<RawValue>);
+
+impl StoredJson {
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for StoredJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
     }
 }
 
@@ -152,41 +173,49 @@ pub fn parse_value(text: &str) -> Result<LeaseAttrs, String> {
         ),
         None => None,
     };
-    let backend_type = gojson::string_field(&obj, "BackendType")?.filter(|t| !t.is_empty());
-    let mut obj = obj;
-    let backend_data = obj.take("BackendData").filter(|v| !v.is_null());
-    let backend_v6_data = obj.take("BackendV6Data").filter(|v| !v.is_null());
-    let empty = Map::new();
-    let data = backend_data
-        .as_ref()
-        .and_then(Value::as_object)
-        .unwrap_or(&empty);
+    let backend_type = gojson::string_field(&obj, "BackendType")?
+        .filter(|t| !t.is_empty())
+        .map(Cow::into_owned);
+    // Only the backends that read BackendData (vxlan, wireguard) need it
+    // to be an object, and flanneld's own error for them is theirs; the
+    // lease itself decodes whatever JSON it holds.
+    let data = gojson::object_field(&obj, "BackendData")
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     Ok(LeaseAttrs {
         public_ip,
         public_ipv6,
         backend_type,
-        vtep_mac: mac_field(data)?,
-        vni: gojson::uint_field(data, "VNI", u64::from(u32::MAX))?
+        vtep_mac: mac_field(&data)?,
+        vni: gojson::uint_field(&data, "VNI", u64::from(u32::MAX))?
             .and_then(|v| u32::try_from(v).ok()),
-        wireguard_public_key: gojson::string_field(data, "PublicKey")?,
-        backend_v6_data,
-        backend_data,
+        wireguard_public_key: gojson::string_field(&data, "PublicKey")?.map(Cow::into_owned),
+        backend_data: stored(&obj, "BackendData"),
+        backend_v6_data: stored(&obj, "BackendV6Data"),
     })
+}
+
+/// A field kept as stored; null is the same as absent.
+fn stored(obj: &Object, field: &str) -> Option<StoredJson> {
+    obj.field(field)
+        .filter(|raw| raw.get() != "null")
+        .map(|raw| StoredJson(raw.to_owned()))
 }
 
 /// `VtepMAC` is a Go `net.HardwareAddr` marshalled as a string; flanneld
 /// cannot decode a lease whose MAC does not parse.
-fn mac_field(data: &Map<String, Value>) -> Result<Option<String>, String> {
+fn mac_field(data: &Object) -> Result<Option<String>, String> {
     let Some(mac) = gojson::string_field(data, "VtepMAC")? else {
         return Ok(None);
     };
-    let octets: Vec<&str> = mac.split([':', '-']).collect();
-    let valid = octets.len() == 6
-        && octets
-            .iter()
-            .all(|o| o.len() == 2 && o.bytes().all(|b| b.is_ascii_hexdigit()));
+    let mut octets = 0;
+    let valid = mac.split([':', '-']).all(|octet| {
+        octets += 1;
+        octet.len() == 2 && octet.bytes().all(|b| b.is_ascii_hexdigit())
+    }) && octets == 6;
     if valid {
-        Ok(Some(mac))
+        Ok(Some(mac.into_owned()))
     } else {
         Err(format!("BackendData.VtepMAC: {mac:?} is not a MAC address"))
     }

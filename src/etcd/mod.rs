@@ -75,17 +75,29 @@ pub struct Snapshot {
     pub notes: Vec<String>,
 }
 
-/// One key-value pair as an API returned it.
-pub(crate) struct RawLease {
-    key: String,
-    value: String,
-    ttl: Option<i64>,
+/// What an API fetch returns: the config text and the leases, parsed as
+/// they arrive so that nothing else holds a copy of them.
+#[derive(Default)]
+pub(crate) struct Fetched {
+    config: Option<String>,
+    leases: Vec<LeaseEntry>,
+    bad_keys: Vec<BadKey>,
 }
 
-/// What an API fetch returns before parsing.
-pub(crate) struct RawData {
-    config: Option<String>,
-    leases: Vec<RawLease>,
+impl Fetched {
+    /// Add the leases and bad keys of `other` after those of `self`.
+    fn append(&mut self, other: Fetched) {
+        self.leases.extend(other.leases);
+        self.bad_keys.extend(other.bad_keys);
+    }
+
+    /// Parse one key-value pair under `subnets/` into a lease or a bad key.
+    fn add_lease(&mut self, key: String, value: String, ttl: Option<i64>) {
+        match LeaseEntry::new(key, value, ttl) {
+            Ok(lease) => self.leases.push(lease),
+            Err(bad) => self.bad_keys.push(bad),
+        }
+    }
 }
 
 /// The fetch ran out of time.
@@ -179,36 +191,17 @@ fn explain(err: &anyhow::Error, conn: &Connection, api: Api) -> anyhow::Error {
     )
 }
 
-/// Below this many leases one thread parses them all.
-const PARALLEL_PARSE_FROM: usize = 1024;
-
-/// Every lease parsed, in order. Parsing a value is most of the work on a
-/// large keyspace, so big ones are split over the CPUs.
-fn parse_leases(raw: Vec<RawLease>) -> Vec<Result<LeaseEntry, BadKey>> {
-    let parts = if raw.len() < PARALLEL_PARSE_FROM {
-        1
-    } else {
-        crate::parallel::cpus()
-    };
-    crate::parallel::map_in_order(raw, parts, |item| {
-        LeaseEntry::new(item.key, item.value, item.ttl)
-    })
-}
-
-fn snapshot(conn: &Connection, api: Api, raw: RawData) -> Snapshot {
-    let (config, config_error) = match raw.config.as_deref().map(config::parse) {
+fn snapshot(conn: &Connection, api: Api, fetched: Fetched) -> Snapshot {
+    let Fetched {
+        config,
+        mut leases,
+        bad_keys,
+    } = fetched;
+    let (config, config_error) = match config.as_deref().map(config::parse) {
         None => (None, None),
         Some(Ok(config)) => (Some(config), None),
         Some(Err(e)) => (None, Some(e)),
     };
-    let mut leases = Vec::with_capacity(raw.leases.len());
-    let mut bad_keys = Vec::new();
-    for parsed in parse_leases(raw.leases) {
-        match parsed {
-            Ok(lease) => leases.push(lease),
-            Err(bad) => bad_keys.push(bad),
-        }
-    }
     // etcd returns keys in byte order (10.5.10.0 before 10.5.2.0). Cached
     // keys: a lease is too large to move around in every comparison.
     leases.sort_by_cached_key(|l| (l.subnet.network(), l.subnet.prefix_len(), l.ipv6_subnet));
@@ -235,7 +228,7 @@ pub fn run(ctx: &Context, command: &EtcdCommand) -> anyhow::Result<Report> {
     ctx.progress.clear();
     let snap = snap?;
     if want == Want::LeasesWithTtl {
-        return Ok(checks::leases_report(&snap, ctx.listings));
+        return Ok(checks::leases_report(snap, ctx.listings));
     }
     if snap.config.is_none() && snap.config_error.is_none() {
         return Err(hinted(
@@ -393,35 +386,5 @@ mod tests {
             ..EtcdArgs::default()
         };
         assert!(is_configured(&args));
-    }
-
-    #[test]
-    fn leases_parsed_across_threads_keep_their_order_and_errors() {
-        let raw: Vec<RawLease> = (0..3 * PARALLEL_PARSE_FROM)
-            .map(|i| RawLease {
-                key: if i % 97 == 0 {
-                    format!("/p/subnets/not-a-subnet-{i}")
-                } else {
-                    format!("/p/subnets/10.{}.{}.0-24", i / 256, i % 256)
-                },
-                value: if i % 89 == 0 {
-                    "{".into()
-                } else {
-                    format!(r#"{{"PublicIP":"192.0.2.{}"}}"#, i % 250)
-                },
-                ttl: Some(i as i64),
-            })
-            .collect();
-        let one_by_one: Vec<_> = raw
-            .iter()
-            .map(|item| LeaseEntry::new(&item.key, &item.value, item.ttl))
-            .collect();
-        assert_eq!(parse_leases(raw), one_by_one);
-        assert!(one_by_one.iter().any(Result::is_err));
-        assert!(
-            one_by_one
-                .iter()
-                .any(|lease| lease.as_ref().is_ok_and(|l| l.attrs.is_err()))
-        );
     }
 }

@@ -9,11 +9,12 @@ use serde_json::Value;
 use crate::etcd::lease::{LeaseAttrs, LeaseEntry};
 use crate::etcd::problem::Problem;
 
-/// One lease with everything known about it.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-pub struct LeaseRecord {
+/// One lease with everything known about it, borrowed from the lease and
+/// its problems: 5,000 leases are written without a copy of any of them.
+#[derive(Serialize, Debug)]
+pub struct LeaseRecord<'a> {
     /// Full etcd key.
-    pub key: String,
+    pub key: &'a str,
     /// IPv4 subnet.
     pub subnet: Ipv4Net,
     /// IPv6 subnet (dual stack).
@@ -21,31 +22,63 @@ pub struct LeaseRecord {
     /// Seconds left when read; `null` for a lease without TTL.
     pub ttl: Option<i64>,
     /// The parsed value; `null` when it could not be parsed.
-    pub attrs: Option<LeaseAttrs>,
+    pub attrs: Option<&'a LeaseAttrs>,
     /// Why the value could not be parsed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
     /// The stored value, verbatim.
-    pub value: String,
+    pub value: &'a str,
     /// Problems found with this lease.
-    #[serde(default)]
-    pub problems: Vec<Problem>,
+    pub problems: &'a [Problem],
 }
 
-impl LeaseRecord {
+impl<'a> LeaseRecord<'a> {
     /// The record of `lease` with its `problems`.
-    pub fn new(lease: &LeaseEntry, problems: &[Problem]) -> Self {
+    pub fn new(lease: &'a LeaseEntry, problems: &'a [Problem]) -> Self {
         LeaseRecord {
-            key: lease.key.clone(),
+            key: &lease.key,
             subnet: lease.subnet,
             ipv6_subnet: lease.ipv6_subnet,
             ttl: lease.ttl,
-            attrs: lease.attrs.as_ref().ok().cloned(),
-            error: lease.attrs.as_ref().err().cloned(),
-            value: lease.value.clone(),
-            problems: problems.to_vec(),
+            attrs: lease.attrs.as_ref().ok(),
+            error: lease.attrs.as_ref().err().map(String::as_str),
+            value: &lease.value,
+            problems,
         }
     }
+}
+
+/// The leases of a report with the problems of each, written as
+/// [`LeaseRecord`]s.
+pub struct LeaseRecords {
+    leases: Vec<LeaseEntry>,
+    problems: Vec<Vec<Problem>>,
+}
+
+impl LeaseRecords {
+    /// `problems[i]` are those of `leases[i]`.
+    pub fn new(leases: Vec<LeaseEntry>, problems: Vec<Vec<Problem>>) -> Self {
+        LeaseRecords { leases, problems }
+    }
+}
+
+impl Serialize for LeaseRecords {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.leases
+                .iter()
+                .zip(&self.problems)
+                .map(|(lease, problems)| LeaseRecord::new(lease, problems)),
+        )
+    }
+}
+
+/// What reading a record back needs: everything else is derived again.
+#[derive(Deserialize)]
+struct StoredRecord {
+    key: String,
+    value: String,
+    ttl: Option<i64>,
 }
 
 /// Read leases back from `k8snet etcd leases -o json` output (the whole
@@ -53,22 +86,22 @@ impl LeaseRecord {
 /// stored `value`, so a file written by an older k8snet reads the same;
 /// TTLs are as they were when the file was written.
 pub fn leases_from_json(text: &str) -> anyhow::Result<Vec<LeaseEntry>> {
-    let document: Value =
+    let mut document: Value =
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("leases file is not JSON: {e}"))?;
-    let list = match &document {
-        Value::Array(_) => &document,
-        Value::Object(map) => map.get("leases").ok_or_else(|| {
+    let list = match &mut document {
+        Value::Array(_) => document,
+        Value::Object(map) => map.remove("leases").ok_or_else(|| {
             anyhow::anyhow!("no \"leases\" array; write the file with `k8snet etcd leases -o json`")
         })?,
         _ => anyhow::bail!("expected the JSON of `k8snet etcd leases -o json`"),
     };
-    let records: Vec<LeaseRecord> =
-        serde_json::from_value(list.clone()).map_err(|e| anyhow::anyhow!("leases: {e}"))?;
+    let records: Vec<StoredRecord> =
+        serde_json::from_value(list).map_err(|e| anyhow::anyhow!("leases: {e}"))?;
     records
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            LeaseEntry::new(&r.key, &r.value, r.ttl)
+            LeaseEntry::new(r.key, r.value, r.ttl)
                 .map_err(|bad| anyhow::anyhow!("leases[{i}]: {}", bad.error))
         })
         .collect()
@@ -86,8 +119,8 @@ mod tests {
             Some(100),
         )
         .unwrap();
-        let record = LeaseRecord::new(&lease, &[Problem::warn("etcd-lease-expiring", "soon")]);
-        let array = serde_json::to_string(&vec![record]).unwrap();
+        let problems = [Problem::warn("etcd-lease-expiring", "soon")];
+        let array = serde_json::to_string(&[LeaseRecord::new(&lease, &problems)]).unwrap();
         let report = format!(r#"{{"schema_version":1,"leases":{array}}}"#);
         for text in [array.as_str(), report.as_str()] {
             assert_eq!(leases_from_json(text).unwrap(), vec![lease.clone()]);

@@ -4,6 +4,7 @@
 //! whose nodes carry the value as a string and the TTL left in seconds
 //! (FORMATS.md A.2). Plain blocking HTTP with ureq, bounded by the timeout.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -13,23 +14,48 @@ use ureq::tls::{ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 use crate::error::hinted;
 use crate::etcd::endpoints::Connection;
 use crate::etcd::v3::read_pem;
-use crate::etcd::{RawData, RawLease, TimedOut, Want};
+use crate::etcd::{Fetched, TimedOut, Want};
 
 /// Larger than any flannel keyspace (5,000 leases are about 1.5 MB).
 const BODY_LIMIT: u64 = 512 * 1024 * 1024;
 
 #[derive(Deserialize)]
-struct Answer {
-    node: Node,
+struct Answer<'a> {
+    #[serde(borrow)]
+    node: Node<'a>,
 }
 
+/// Keys are borrowed from the answer; values are JSON inside a JSON
+/// string, full of escaped quotes, so they are copied anyway.
 #[derive(Deserialize)]
-struct Node {
-    key: String,
+struct Node<'a> {
+    #[serde(borrow)]
+    key: Cow<'a, str>,
     value: Option<String>,
     ttl: Option<i64>,
-    #[serde(default)]
-    nodes: Vec<Node>,
+    #[serde(default, borrow)]
+    nodes: Vec<Node<'a>>,
+}
+
+/// etcd's answers to the two GETs, not yet parsed; `None` when the key
+/// does not exist.
+struct Bodies {
+    config: Option<Answered>,
+    subnets: Option<Answered>,
+}
+
+/// A 200 answer and the URL it came from, for errors.
+struct Answered {
+    url: String,
+    body: String,
+}
+
+impl Answered {
+    fn node(&self) -> anyhow::Result<Node<'_>> {
+        let answer: Answer = serde_json::from_str(&self.body)
+            .map_err(|e| anyhow::anyhow!("v2 answer from {} is not etcd JSON: {e}", self.url))?;
+        Ok(answer.node)
+    }
 }
 
 /// etcd's v2 error body: `{"errorCode":100,"message":"Key not found",…}`.
@@ -47,25 +73,37 @@ const KEY_NOT_FOUND: u32 = 100;
 /// endpoint that answers. Every request has the timeout, and the whole
 /// fetch (several endpoints, two requests each) runs on a worker thread
 /// that is given up on after the timeout too, so the caller never waits
-/// longer than `--timeout`.
-pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<RawData> {
+/// longer than `--timeout`. The answers are parsed here, on the caller's
+/// thread, so that what outlives the fetch is allocated in its heap.
+pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<Fetched> {
     let (send, answer) = std::sync::mpsc::channel();
     let worker_conn = conn.clone();
     std::thread::spawn(move || {
         // The receiver is gone only when the caller gave up already.
         let _ = send.send(fetch_any(&worker_conn, want));
     });
-    answer
+    let bodies = answer
         .recv_timeout(conn.timeout)
-        .unwrap_or_else(|_| Err(TimedOut(conn.timeout).into()))
+        .unwrap_or_else(|_| Err(TimedOut(conn.timeout).into()))?;
+    let mut data = Fetched {
+        config: match &bodies.config {
+            Some(answered) => answered.node()?.value,
+            None => None,
+        },
+        ..Fetched::default()
+    };
+    if let Some(answered) = &bodies.subnets {
+        flatten(answered.node()?, &mut data);
+    }
+    Ok(data)
 }
 
-fn fetch_any(conn: &Connection, want: Want) -> anyhow::Result<RawData> {
+fn fetch_any(conn: &Connection, want: Want) -> anyhow::Result<Bodies> {
     let agent = agent(conn)?;
     let mut last = None;
     for endpoint in &conn.endpoints {
         match fetch_from(&agent, conn, endpoint, want) {
-            Ok(data) => return Ok(data),
+            Ok(bodies) => return Ok(bodies),
             Err(e) => last = Some(e),
         }
     }
@@ -77,43 +115,70 @@ fn fetch_from(
     conn: &Connection,
     endpoint: &str,
     want: Want,
-) -> anyhow::Result<RawData> {
+) -> anyhow::Result<Bodies> {
     let base = format!("{}/v2/keys{}", endpoint.trim_end_matches('/'), conn.prefix);
     // Both at once: the config answer then costs nothing next to etcd
     // building the subnets listing.
+    let config_url = format!("{base}/config");
     let (config, subnets) = std::thread::scope(|scope| {
+        if want == Want::Config {
+            return (get(agent, conn, &config_url), Ok(None));
+        }
+        // The listing, which takes etcd longest, is asked for on this
+        // thread, so starting the other thread does not delay it.
+        let config = scope.spawn(|| get(agent, conn, &config_url));
         // v2 nodes carry their TTL, so every lease read comes with it.
-        let subnets = (want != Want::Config)
-            .then(|| scope.spawn(|| get(agent, conn, &format!("{base}/subnets?recursive=true"))));
-        let config = get(agent, conn, &format!("{base}/config"));
-        let subnets = subnets.map(crate::parallel::join);
-        (config, subnets)
+        let subnets = get(agent, conn, &format!("{base}/subnets?recursive=true"));
+        (crate::parallel::join(config), subnets)
     });
-    let config = config?.and_then(|node| node.value);
-    let mut leases = Vec::new();
-    if let Some(dir) = subnets.transpose()?.flatten() {
-        flatten(dir, &mut leases);
-    }
-    Ok(RawData { config, leases })
+    Ok(Bodies {
+        config: config?,
+        subnets: subnets?,
+    })
 }
 
-/// Every value node under `node` (flannel's subnets dir is flat, but a
-/// recursive listing may nest).
-fn flatten(node: Node, out: &mut Vec<RawLease>) {
-    for child in node.nodes {
-        match child.value {
-            Some(value) => out.push(RawLease {
-                key: child.key,
-                value,
-                ttl: child.ttl,
-            }),
-            None => flatten(child, out),
+/// Listings at least this long are parsed on two threads.
+const PARALLEL_FROM: usize = 1024;
+
+/// Every value node of a listing, parsed into `out`. Parsing 5,000 lease
+/// values is most of the work once etcd has answered, so a long listing's
+/// second half is parsed on another thread.
+fn flatten(listing: Node, out: &mut Fetched) {
+    let mut first = listing.nodes;
+    let second = if first.len() >= PARALLEL_FROM && crate::parallel::cpus() > 1 {
+        first.split_off(first.len() / 2)
+    } else {
+        Vec::new()
+    };
+    std::thread::scope(|scope| {
+        let worker = (!second.is_empty()).then(|| {
+            scope.spawn(|| {
+                let mut part = Fetched::default();
+                add_all(second, &mut part);
+                part
+            })
+        });
+        add_all(first, out);
+        if let Some(worker) = worker {
+            out.append(crate::parallel::join(worker));
+        }
+    });
+}
+
+/// Each node's value as a lease; a directory's values in turn (flannel's
+/// subnets dir is flat, but a recursive listing may nest).
+fn add_all(nodes: Vec<Node>, out: &mut Fetched) {
+    out.leases.reserve(nodes.len());
+    for node in nodes {
+        match node.value {
+            Some(value) => out.add_lease(node.key.into_owned(), value, node.ttl),
+            None => add_all(node.nodes, out),
         }
     }
 }
 
 /// GET one key; `Ok(None)` when etcd says it does not exist.
-fn get(agent: &ureq::Agent, conn: &Connection, url: &str) -> anyhow::Result<Option<Node>> {
+fn get(agent: &ureq::Agent, conn: &Connection, url: &str) -> anyhow::Result<Option<Answered>> {
     let mut request = agent.get(url);
     if let Some((name, password)) = &conn.user {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
@@ -128,9 +193,10 @@ fn get(agent: &ureq::Agent, conn: &Connection, url: &str) -> anyhow::Result<Opti
         .read_to_string()
         .map_err(|e| transport(e, conn.timeout))?;
     if status == 200 {
-        let answer: Answer = serde_json::from_str(&body)
-            .map_err(|e| anyhow::anyhow!("v2 answer from {url} is not etcd JSON: {e}"))?;
-        return Ok(Some(answer.node));
+        return Ok(Some(Answered {
+            url: url.to_string(),
+            body,
+        }));
     }
     match serde_json::from_str::<Failure>(&body) {
         Ok(f) if f.code == KEY_NOT_FOUND => Ok(None),
@@ -192,4 +258,47 @@ fn certificates(pem: &str, flag: &str) -> anyhow::Result<Vec<ureq::tls::Certific
         ));
     }
     Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A v2 listing as etcd writes it: `n` leases, a nested directory with
+    /// one more, and a key that is not a lease.
+    fn listing(n: usize) -> String {
+        let lease = |i: usize| {
+            serde_json::json!({
+                "key": format!("/p/subnets/10.{}.{}.0-24", i / 256, i % 256),
+                "value": format!(r#"{{"PublicIP":"192.0.2.{}"}}"#, i % 250),
+                "ttl": i, "modifiedIndex": 7, "createdIndex": 7,
+            })
+        };
+        let mut nodes: Vec<_> = (0..n).map(lease).collect();
+        nodes.insert(
+            n / 3,
+            serde_json::json!({"key": "/p/subnets/junk", "value": "{}"}),
+        );
+        nodes.push(serde_json::json!({"key": "/p/subnets/dir", "dir": true, "nodes": [lease(n)]}));
+        serde_json::json!({"action": "get", "node": {"key": "/p/subnets", "dir": true, "nodes": nodes}})
+            .to_string()
+    }
+
+    #[test]
+    fn listings_parse_in_order_whether_split_or_not() {
+        for n in [3, PARALLEL_FROM, 3 * PARALLEL_FROM + 1] {
+            let answered = Answered {
+                url: "test".into(),
+                body: listing(n),
+            };
+            let mut data = Fetched::default();
+            flatten(answered.node().unwrap(), &mut data);
+            let ttls: Vec<Option<i64>> = data.leases.iter().map(|l| l.ttl).collect();
+            let expected: Vec<Option<i64>> = (0..=n as i64).map(Some).collect();
+            assert_eq!(ttls, expected, "{n} leases");
+            assert!(data.leases.iter().all(|l| l.attrs.is_ok()));
+            assert_eq!(data.bad_keys.len(), 1);
+            assert_eq!(data.bad_keys[0].key, "/p/subnets/junk");
+        }
+    }
 }

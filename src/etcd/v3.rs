@@ -14,14 +14,14 @@ use tokio::task::JoinSet;
 
 use crate::error::hinted;
 use crate::etcd::endpoints::Connection;
-use crate::etcd::{RawData, RawLease, TimedOut, Want};
+use crate::etcd::{Fetched, TimedOut, Want};
 
 /// TimeToLive requests in flight at once: enough to hide the round trip
 /// for thousands of leases without one HTTP/2 connection queueing them all.
 const TTL_WINDOW: usize = 128;
 
 /// Fetch what `want` says within the connection's timeout.
-pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<RawData> {
+pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<Fetched> {
     let tls = tls_options(conn)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -38,7 +38,7 @@ async fn fetch_async(
     conn: &Connection,
     tls: Option<TlsOptions>,
     want: Want,
-) -> anyhow::Result<RawData> {
+) -> anyhow::Result<Fetched> {
     // Half the budget for the probe, so a silent endpoint among live ones
     // leaves time for the fetch itself.
     let endpoints = crate::etcd::probe::reachable(&conn.endpoints, conn.timeout / 2).await?;
@@ -60,11 +60,12 @@ async fn fetch_async(
         .kvs()
         .first()
         .map(|kv| String::from_utf8_lossy(kv.value()).into_owned());
+    let mut data = Fetched {
+        config,
+        ..Fetched::default()
+    };
     if want == Want::Config {
-        return Ok(RawData {
-            config,
-            leases: Vec::new(),
-        });
+        return Ok(data);
     }
     let subnets = format!("{}/subnets/", conn.prefix);
     let mut response = client
@@ -77,15 +78,15 @@ async fn fetch_async(
     } else {
         HashMap::new()
     };
-    let leases = kvs
-        .into_iter()
-        .map(|kv| RawLease {
-            ttl: ttls.get(&kv.lease()).copied(),
-            key: String::from_utf8_lossy(kv.key()).into_owned(),
-            value: String::from_utf8_lossy(kv.value()).into_owned(),
-        })
-        .collect();
-    Ok(RawData { config, leases })
+    data.leases.reserve_exact(kvs.len());
+    for kv in kvs {
+        data.add_lease(
+            String::from_utf8_lossy(kv.key()).into_owned(),
+            String::from_utf8_lossy(kv.value()).into_owned(),
+            ttls.get(&kv.lease()).copied(),
+        );
+    }
+    Ok(data)
 }
 
 /// Remaining seconds of each etcd lease (keys without one never expire:
