@@ -11,6 +11,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use ureq::tls::{ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 
+use crate::clock::{Clock as _, SystemClock};
 use crate::error::hinted;
 use crate::etcd::endpoints::Connection;
 use crate::etcd::v3::read_pem;
@@ -69,22 +70,10 @@ struct Failure {
 /// v2 "Key not found" (etcd `error/error.go` `EcodeKeyNotFound`).
 const KEY_NOT_FOUND: u32 = 100;
 
-/// Fetch the config and (unless `want` is only that) the leases from the first
-/// endpoint that answers. Every request has the timeout, and the whole
-/// fetch (several endpoints, two requests each) runs on a worker thread
-/// that is given up on after the timeout too, so the caller never waits
-/// longer than `--timeout`. The answers are parsed here, on the caller's
-/// thread, so that what outlives the fetch is allocated in its heap.
+/// Fetch the config and (unless `want` is only that) the leases from the
+/// first endpoint that answers, and parse them.
 pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<Fetched> {
-    let (send, answer) = std::sync::mpsc::channel();
-    let worker_conn = conn.clone();
-    std::thread::spawn(move || {
-        // The receiver is gone only when the caller gave up already.
-        let _ = send.send(fetch_any(&worker_conn, want));
-    });
-    let bodies = answer
-        .recv_timeout(conn.timeout)
-        .unwrap_or_else(|_| Err(TimedOut(conn.timeout).into()))?;
+    let bodies = fetch_any(conn, want)?;
     let mut data = Fetched {
         config: match &bodies.config {
             Some(answered) => answered.node()?.value,
@@ -98,11 +87,20 @@ pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<Fetched> {
     Ok(data)
 }
 
+/// Each request gets what is left of one `--timeout` (ureq's global
+/// timeout covers resolving, connecting and reading the body), so trying
+/// several endpoints never takes longer than `--timeout` in all.
 fn fetch_any(conn: &Connection, want: Want) -> anyhow::Result<Bodies> {
+    let clock = SystemClock;
+    let deadline = clock.now() + conn.timeout;
     let agent = agent(conn)?;
     let mut last = None;
     for endpoint in &conn.endpoints {
-        match fetch_from(&agent, conn, endpoint, want) {
+        let left = deadline.saturating_duration_since(clock.now());
+        if left.is_zero() {
+            return Err(TimedOut(conn.timeout).into());
+        }
+        match fetch_from(&agent, conn, endpoint, want, left) {
             Ok(bodies) => return Ok(bodies),
             Err(e) => last = Some(e),
         }
@@ -115,6 +113,7 @@ fn fetch_from(
     conn: &Connection,
     endpoint: &str,
     want: Want,
+    left: Duration,
 ) -> anyhow::Result<Bodies> {
     let base = format!("{}/v2/keys{}", endpoint.trim_end_matches('/'), conn.prefix);
     // Both at once: the config answer then costs nothing next to etcd
@@ -122,13 +121,13 @@ fn fetch_from(
     let config_url = format!("{base}/config");
     let (config, subnets) = std::thread::scope(|scope| {
         if want == Want::Config {
-            return (get(agent, conn, &config_url), Ok(None));
+            return (get(agent, conn, &config_url, left), Ok(None));
         }
         // The listing, which takes etcd longest, is asked for on this
         // thread, so starting the other thread does not delay it.
-        let config = scope.spawn(|| get(agent, conn, &config_url));
+        let config = scope.spawn(|| get(agent, conn, &config_url, left));
         // v2 nodes carry their TTL, so every lease read comes with it.
-        let subnets = get(agent, conn, &format!("{base}/subnets?recursive=true"));
+        let subnets = get(agent, conn, &format!("{base}/subnets?recursive=true"), left);
         (crate::parallel::join(config), subnets)
     });
     Ok(Bodies {
@@ -177,9 +176,14 @@ fn add_all(nodes: Vec<Node>, out: &mut Fetched) {
     }
 }
 
-/// GET one key; `Ok(None)` when etcd says it does not exist.
-fn get(agent: &ureq::Agent, conn: &Connection, url: &str) -> anyhow::Result<Option<Answered>> {
-    let mut request = agent.get(url);
+/// GET one key within `left`; `Ok(None)` when etcd says it does not exist.
+fn get(
+    agent: &ureq::Agent,
+    conn: &Connection,
+    url: &str,
+    left: Duration,
+) -> anyhow::Result<Option<Answered>> {
+    let mut request = agent.get(url).config().timeout_global(Some(left)).build();
     if let Some((name, password)) = &conn.user {
         let token = base64::engine::general_purpose::STANDARD.encode(format!("{name}:{password}"));
         request = request.header("Authorization", format!("Basic {token}"));
@@ -237,7 +241,6 @@ fn agent(conn: &Connection) -> anyhow::Result<ureq::Agent> {
         tls = tls.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
     }
     let config = ureq::Agent::config_builder()
-        .timeout_global(Some(conn.timeout))
         .http_status_as_error(false)
         .tls_config(tls.build())
         .build();
