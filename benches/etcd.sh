@@ -15,12 +15,14 @@ set -eu
 LEASES=${LEASES:-5000}
 RUNS=${RUNS:-20}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-K8SNET=${K8SNET:-$ROOT/target/release/k8snet}
 for tool in etcd etcdctl curl hyperfine python3; do
     command -v "$tool" >/dev/null || { echo "benches/etcd.sh: $tool is not installed" >&2; exit 2; }
 done
-if [ ! -x "$K8SNET" ]; then
-    (cd "$ROOT" && cargo build --release --quiet)
+# The binary measured is the one `cargo dist` builds for nodes, unless
+# K8SNET names another.
+if [ -z "${K8SNET:-}" ]; then
+    (cd "$ROOT" && cargo dist --quiet)
+    K8SNET=${CARGO_TARGET_DIR:-$ROOT/target}/$(rustc -vV | sed -n 's/^host: //p')/release/k8snet
 fi
 
 work=$(mktemp -d)
