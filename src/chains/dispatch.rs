@@ -162,8 +162,8 @@ pub struct Dispatch {
 /// probability times what the rules before it left over. Probabilities
 /// are parsed as numbers: iptables-save prints the stored 32-bit value
 /// (1/3 → 0.33332999982), never the string kube-proxy wrote.
-pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Dispatch {
-    let rules = table.rules_of(chain);
+pub fn dispatch<'a>(table: &Table<'a>, addresses: &Addresses<'_>, chain: &Chain<'a>) -> Dispatch {
+    let rules = table.rules(chain);
     let mut out = Dispatch {
         endpoints: Endpoints::with_capacity(rules.len()),
         affinity: None,
@@ -222,21 +222,18 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
 
 /// The per-service chains reachable from `entry` (itself included), in
 /// breadth-first order, following only jumps to per-service chains.
-pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
-    let mut seen: Vec<&'t str> = Vec::new();
-    if let Some(chain) = table.chain(entry) {
-        seen.push(chain.name());
-    }
+pub fn reach<'t, 'a>(table: &'t Table<'a>, entry: &'t Chain<'a>) -> Vec<&'t Chain<'a>> {
+    let mut seen = vec![entry];
     let mut next = 0;
     // Per-service chains nest at most EXT/FW -> EXT -> SVC/SVL/XLB -> SEP;
     // the bound also stops a loop in a corrupted dump.
-    while let Some(&name) = seen.get(next) {
+    while let Some(&chain) = seen.get(next) {
         next += 1;
         if seen.len() > 16 {
             break;
         }
         for rule in table
-            .rules_of(name)
+            .rules(chain)
             .iter()
             .filter(|r| r.body().contains("KUBE-"))
         {
@@ -245,11 +242,11 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
             let Some(kind) = Kind::of(target) else {
                 continue;
             };
-            if kind == Kind::Sep || seen.contains(&target) {
+            if kind == Kind::Sep || seen.iter().any(|c| c.name() == target) {
                 continue;
             }
             if let Some(found) = table.chain(target) {
-                seen.push(found.name());
+                seen.push(found);
             }
         }
     }
@@ -277,7 +274,8 @@ COMMIT
     fn shares_come_from_the_probability_chain() {
         let dump = parse(NAT).unwrap();
         let nat = dump.table("nat").unwrap();
-        let d = dispatch(nat, &Addresses::of(nat), "KUBE-SVL-H");
+        let chain = nat.chain("KUBE-SVL-H").unwrap();
+        let d = dispatch(nat, &Addresses::of(nat), chain);
         let shares: Vec<f64> = d.endpoints.iter().map(|e| e.share).collect();
         for share in &shares {
             assert!((share - 1.0 / 3.0).abs() < 1e-4, "{shares:?}");
@@ -296,7 +294,8 @@ COMMIT
         )
         .unwrap();
         let nat = dump.table("nat").unwrap();
-        let d = dispatch(nat, &Addresses::of(nat), "KUBE-SVC-Q");
+        let chain = nat.chain("KUBE-SVC-Q").unwrap();
+        let d = dispatch(nat, &Addresses::of(nat), chain);
         let addresses: Vec<&str> = d.endpoints.iter().map(|e| e.address).collect();
         assert_eq!(addresses, ["10.0.0.9:80"]);
     }
@@ -305,8 +304,11 @@ COMMIT
     fn reach_follows_jumps_not_comments() {
         let dump = parse(NAT).unwrap();
         let nat = dump.table("nat").unwrap();
-        assert_eq!(reach(nat, "KUBE-EXT-H"), vec!["KUBE-EXT-H", "KUBE-SVL-H"]);
-        assert!(reach(nat, "KUBE-NOPE").is_empty());
+        let names = |entry| -> Vec<&str> {
+            let entry = nat.chain(entry).unwrap();
+            reach(nat, entry).iter().map(|c| c.name()).collect()
+        };
+        assert_eq!(names("KUBE-EXT-H"), ["KUBE-EXT-H", "KUBE-SVL-H"]);
         assert_eq!(Kind::of("KUBE-SVC-"), None);
         assert_eq!(Kind::of("KUBE-MARK-MASQ"), None);
         assert_eq!(Kind::of("KUBE-FW-X"), Some(Kind::Fw));
