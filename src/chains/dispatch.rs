@@ -164,10 +164,7 @@ pub struct Dispatch {
 /// (1/3 → 0.33332999982), never the string kube-proxy wrote.
 pub fn dispatch<'a>(table: &Table<'a>, addresses: &Addresses<'_>, chain: &Chain<'a>) -> Dispatch {
     let rules = table.rules(chain);
-    let mut out = Dispatch {
-        endpoints: Endpoints::with_capacity(rules.len()),
-        affinity: None,
-    };
+    let mut affinity = None;
     // (endpoint chain, share, probability as printed)
     let mut picked = Vec::with_capacity(rules.len());
     let mut left = 1.0_f64;
@@ -178,7 +175,7 @@ pub fn dispatch<'a>(table: &Table<'a>, addresses: &Addresses<'_>, chain: &Chain<
         }
         if let Some(recent) = spec.recent.as_ref().filter(|r| r.rcheck) {
             // Affinity rules come first and do not take a share.
-            out.affinity = recent.seconds.or(out.affinity);
+            affinity = recent.seconds.or(affinity);
             continue;
         }
         // A garbage probability (`nan`, `7`) must not poison the shares.
@@ -194,30 +191,46 @@ pub fn dispatch<'a>(table: &Table<'a>, addresses: &Addresses<'_>, chain: &Chain<
     // The endpoint chains are looked up together, after the rules are
     // read (see `ChainIndex::get_all`).
     let names: Vec<&str> = picked.iter().map(|(target, _, _)| &**target).collect();
-    let dnats = addresses.of_chains(table, &names);
-    for ((target, share, text), dnat) in picked.iter().zip(dnats) {
-        let port = dnat.and_then(|d| d.strip_prefix(':'));
-        // `?` when the chain is missing or has no DNAT target, which a
-        // hand-edited or half-flushed dump can have.
-        let unknown_ip;
-        let address = match (dnat, port) {
-            (_, Some(port)) => {
-                unknown_ip = format!("?:{port}");
-                &unknown_ip
-            }
-            (Some(d), None) => d,
-            (None, None) => "?",
-        };
-        out.endpoints.push(Endpoint {
+    let addresses: Vec<Cow<'_, str>> = addresses
+        .of_chains(table, &names)
+        .into_iter()
+        .map(shown)
+        .collect();
+    // The endpoints' text is sized first: grown endpoint by endpoint and
+    // then trimmed, it was reallocated several times per service port.
+    let text = picked
+        .iter()
+        .zip(&addresses)
+        .map(|((target, _, text), address)| {
+            target.len() + address.len() + text.as_deref().map_or(0, str::len)
+        })
+        .sum();
+    let mut endpoints = Endpoints::with_capacity(picked.len(), text);
+    for ((target, share, text), address) in picked.iter().zip(&addresses) {
+        endpoints.push(Endpoint {
             address,
             share: *share,
             probability: text.as_deref(),
             chain: target,
         });
     }
-    // Room was made for every rule; 10,000 service ports keep theirs.
-    out.endpoints.shrink_to_fit();
-    out
+    Dispatch {
+        endpoints,
+        affinity,
+    }
+}
+
+/// An endpoint's address as shown: its DNAT target, or `?` where the
+/// address is unknown (`?` alone when the chain is missing or has no DNAT
+/// target, which a hand-edited or half-flushed dump can have).
+fn shown(dnat: Option<&str>) -> Cow<'_, str> {
+    match dnat {
+        Some(d) => match d.strip_prefix(':') {
+            Some(port) => Cow::Owned(format!("?:{port}")),
+            None => Cow::Borrowed(d),
+        },
+        None => Cow::Borrowed("?"),
+    }
 }
 
 /// The per-service chains reachable from `entry` (itself included), in
