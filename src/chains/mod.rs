@@ -3,9 +3,9 @@
 //!
 //! [`parse`] reads iptables-save / `iptables -S` text, [`extract`] turns the
 //! nat (and filter) table into [`ServicePort`]s for every kube-proxy era,
-//! `source` runs the save tools of each backend (`stream` parses their
-//! output as it arrives), and `view` builds the report. [`doctor_checks`]
-//! gives doctor the `proxy.services` check.
+//! `source` runs the save tools of each backend, `stream` parses their
+//! output (or a `--file`) as it is read, and `view` builds the report.
+//! [`doctor_checks`] gives doctor the `proxy.services` check.
 
 mod dispatch;
 mod index;

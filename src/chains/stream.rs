@@ -100,9 +100,12 @@ fn read_in<'b>(
         let parsing = scope.spawn(move || parse_pieces(receiver, what));
         let read = loop {
             match pieces.next(what.origin) {
-                // The parser gave up: the rest need not be read.
-                Ok(Some(piece)) if sender.send(piece).is_err() => break Ok(()),
-                Ok(Some(_)) => {}
+                Ok(Some(piece)) => {
+                    // The parser gave up: the rest need not be read.
+                    if sender.send(piece).is_err() {
+                        break Ok(());
+                    }
+                }
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
             }
