@@ -31,9 +31,12 @@ const MAX_CHUNKS: usize = 40;
 /// The chunks one input's text is read into, each slot filled in turn.
 pub type Chunks = Vec<Option<MmapMut>>;
 
-/// The most one read asks for. A file's reads return all that is asked,
-/// so without a bound the parser would wait for most of the file at once.
-const MAX_READ: usize = 1 << 18;
+/// The size of the pieces handed to the parser. Reads ask for at most
+/// this much: a file's reads return all that is asked, and the parser
+/// would wait for most of the file at once. Smaller reads are gathered
+/// until a piece is this big: a save tool writes 4 KiB at a time, and
+/// handing each over woke the parser 6,000 times for a big dump.
+const PIECE: usize = 1 << 18;
 
 /// What reading and parsing one input gave.
 pub enum Streamed<'b> {
@@ -160,13 +163,13 @@ fn parse_pieces<'b>(pieces: mpsc::Receiver<&'b [u8]>, what: &Input<'_>) -> Strea
 }
 
 /// The input read into chunks that are never moved, handed out as runs of
-/// whole lines as soon as each read brings some: parsing then keeps pace
-/// with the tool instead of waiting for a chunk to fill.
+/// whole lines as soon as [`PIECE`] bytes are read: parsing then keeps
+/// pace with the tool instead of waiting for a chunk to fill.
 struct Pieces<'b, 'i> {
     input: &'i mut dyn Read,
     slots: std::slice::IterMut<'b, Option<MmapMut>>,
     /// The unused end of the current chunk; its first `pending` bytes are
-    /// an unfinished line.
+    /// read but not handed out (at least the unfinished last line).
     rest: &'b mut [u8],
     pending: usize,
     /// The next chunk's size.
@@ -181,7 +184,7 @@ impl<'b> Pieces<'b, '_> {
             if self.pending == self.rest.len() {
                 self.next_chunk(origin)?;
             }
-            let end = self.rest.len().min(self.pending + MAX_READ);
+            let end = self.rest.len().min(self.pending + PIECE);
             let free = self.rest.get_mut(self.pending..end).unwrap_or_default();
             let n = match self.input.read(free) {
                 Ok(n) => n,
@@ -189,6 +192,10 @@ impl<'b> Pieces<'b, '_> {
                 Err(e) => return Err(e),
             };
             let filled = self.pending + n;
+            if n != 0 && filled < PIECE && filled < self.rest.len() {
+                self.pending = filled;
+                continue;
+            }
             let whole = match n {
                 0 => filled,
                 _ => {
