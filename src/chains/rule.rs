@@ -130,6 +130,9 @@ struct Cursor<'a> {
     carry: bool,
 }
 
+// `peek` and `value` are always inlined for the reason `Words::peek` is:
+// a word returned from a call goes through memory (about 195 against 270 ns
+// a rule when rustc left them out of line).
 impl<'a> Cursor<'a> {
     /// The next word, without reading past it; a tokenizing error ends
     /// the words.

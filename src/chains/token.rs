@@ -84,7 +84,9 @@ impl<'a> Words<'a> {
     }
 
     /// The next word, without reading past it; `None` at the end of the
-    /// line.
+    /// line. Always inlined: returned from a call, the word went through
+    /// memory and stalled as the `Cow`s did (rustc left this one out of
+    /// line).
     #[inline(always)]
     pub fn peek(&self) -> Option<Result<Word, QuoteError>> {
         let from = self.at as usize;
