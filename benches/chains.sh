@@ -11,7 +11,8 @@
 #      hyperfine and then interleaved (the two alternate, so a change in
 #      the machine's load hits both alike; the medians are compared);
 #   2. --file: k8snet on the saved dump, full JSON report and with the
-#      output filtered away (`--service none/none`: parse + extract only);
+#      output filtered away (`--service none/none`: parse + extract only),
+#      with their medians and throughput;
 #   3. peak RSS of the --file run next to the dump size.
 set -eu
 
@@ -46,9 +47,14 @@ unshare --net --mount --fork sh -euc '
     "($(awk "BEGIN { printf \"%+.1f\", 100 * ($k - $s) / $s }") %)"
 ' sh "$work" "$bin"
 
-hyperfine --warmup 2 --runs 20 \
+hyperfine --warmup 2 --runs 20 --export-json "$work/file.json" \
   "$bin/k8snet chains --file $work/nat.save -o json > /dev/null" \
   "$bin/k8snet chains --file $work/nat.save -o json --service none/none > /dev/null"
+# The medians (the target is set on them): full report, then parse + extract.
+size=$(wc -c < "$work/nat.save")
+grep '"median"' "$work/file.json" | tr -d ' ,' | cut -d: -f2 | awk -v size="$size" '
+  { ms = $1 * 1000; label = NR == 1 ? "-o json" : "parse + extract (--service none/none)"
+    printf "median [%s]: %.1f ms, %.0f MB/s\n", label, ms, size / 1e6 / $1 }'
 
 for args in "-o json" "-o json --service none/none"; do
   # shellcheck disable=SC2086 # word splitting of $args is intended

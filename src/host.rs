@@ -56,7 +56,8 @@ pub enum HostError {
 }
 
 impl HostError {
-    fn from_io(path: PathBuf, source: io::Error) -> Self {
+    /// `source`, an I/O error on `path`, as the kind callers branch on.
+    pub(crate) fn from_io(path: PathBuf, source: io::Error) -> Self {
         match source.kind() {
             io::ErrorKind::NotFound => HostError::NotFound { path },
             io::ErrorKind::PermissionDenied => HostError::PermissionDenied { path },
@@ -317,6 +318,12 @@ fn read_text(path: &Path) -> io::Result<String> {
 /// relative to the working directory, not under the host root.
 pub fn read_user_file(path: &Path) -> Result<String, HostError> {
     fs::read_to_string(path).map_err(|e| HostError::from_io(path.to_path_buf(), e))
+}
+
+/// Open a file the user named on the command line to read it as a
+/// stream (a dump, parsed while it is read).
+pub fn open_user_file(path: &Path) -> Result<File, HostError> {
+    File::open(path).map_err(|e| HostError::from_io(path.to_path_buf(), e))
 }
 
 /// Write a file the user named on the command line (`--junit-file`).

@@ -162,12 +162,9 @@ pub struct Dispatch {
 /// probability times what the rules before it left over. Probabilities
 /// are parsed as numbers: iptables-save prints the stored 32-bit value
 /// (1/3 → 0.33332999982), never the string kube-proxy wrote.
-pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Dispatch {
-    let rules = table.rules_of(chain);
-    let mut out = Dispatch {
-        endpoints: Endpoints::with_capacity(rules.len()),
-        affinity: None,
-    };
+pub fn dispatch<'a>(table: &Table<'a>, addresses: &Addresses<'_>, chain: &Chain<'a>) -> Dispatch {
+    let rules = table.rules(chain);
+    let mut affinity = None;
     // (endpoint chain, share, probability as printed)
     let mut picked = Vec::with_capacity(rules.len());
     let mut left = 1.0_f64;
@@ -178,7 +175,7 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
         }
         if let Some(recent) = spec.recent.as_ref().filter(|r| r.rcheck) {
             // Affinity rules come first and do not take a share.
-            out.affinity = recent.seconds.or(out.affinity);
+            affinity = recent.seconds.or(affinity);
             continue;
         }
         // A garbage probability (`nan`, `7`) must not poison the shares.
@@ -194,49 +191,62 @@ pub fn dispatch(table: &Table<'_>, addresses: &Addresses<'_>, chain: &str) -> Di
     // The endpoint chains are looked up together, after the rules are
     // read (see `ChainIndex::get_all`).
     let names: Vec<&str> = picked.iter().map(|(target, _, _)| &**target).collect();
-    let dnats = addresses.of_chains(table, &names);
-    for ((target, share, text), dnat) in picked.iter().zip(dnats) {
-        let port = dnat.and_then(|d| d.strip_prefix(':'));
-        // `?` when the chain is missing or has no DNAT target, which a
-        // hand-edited or half-flushed dump can have.
-        let unknown_ip;
-        let address = match (dnat, port) {
-            (_, Some(port)) => {
-                unknown_ip = format!("?:{port}");
-                &unknown_ip
-            }
-            (Some(d), None) => d,
-            (None, None) => "?",
-        };
-        out.endpoints.push(Endpoint {
+    let addresses: Vec<Cow<'_, str>> = addresses
+        .of_chains(table, &names)
+        .into_iter()
+        .map(shown)
+        .collect();
+    // The endpoints' text is sized first: grown endpoint by endpoint and
+    // then trimmed, it was reallocated several times per service port.
+    let text = picked
+        .iter()
+        .zip(&addresses)
+        .map(|((target, _, text), address)| {
+            target.len() + address.len() + text.as_deref().map_or(0, str::len)
+        })
+        .sum();
+    let mut endpoints = Endpoints::with_capacity(picked.len(), text);
+    for ((target, share, text), address) in picked.iter().zip(&addresses) {
+        endpoints.push(Endpoint {
             address,
             share: *share,
             probability: text.as_deref(),
             chain: target,
         });
     }
-    // Room was made for every rule; 10,000 service ports keep theirs.
-    out.endpoints.shrink_to_fit();
-    out
+    Dispatch {
+        endpoints,
+        affinity,
+    }
+}
+
+/// An endpoint's address as shown: its DNAT target, or `?` where the
+/// address is unknown (`?` alone when the chain is missing or has no DNAT
+/// target, which a hand-edited or half-flushed dump can have).
+fn shown(dnat: Option<&str>) -> Cow<'_, str> {
+    match dnat {
+        Some(d) => match d.strip_prefix(':') {
+            Some(port) => Cow::Owned(format!("?:{port}")),
+            None => Cow::Borrowed(d),
+        },
+        None => Cow::Borrowed("?"),
+    }
 }
 
 /// The per-service chains reachable from `entry` (itself included), in
 /// breadth-first order, following only jumps to per-service chains.
-pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
-    let mut seen: Vec<&'t str> = Vec::new();
-    if let Some(chain) = table.chain(entry) {
-        seen.push(chain.name());
-    }
+pub fn reach<'t, 'a>(table: &'t Table<'a>, entry: &'t Chain<'a>) -> Vec<&'t Chain<'a>> {
+    let mut seen = vec![entry];
     let mut next = 0;
     // Per-service chains nest at most EXT/FW -> EXT -> SVC/SVL/XLB -> SEP;
     // the bound also stops a loop in a corrupted dump.
-    while let Some(&name) = seen.get(next) {
+    while let Some(&chain) = seen.get(next) {
         next += 1;
         if seen.len() > 16 {
             break;
         }
         for rule in table
-            .rules_of(name)
+            .rules(chain)
             .iter()
             .filter(|r| r.body().contains("KUBE-"))
         {
@@ -245,11 +255,11 @@ pub fn reach<'t>(table: &'t Table<'_>, entry: &str) -> Vec<&'t str> {
             let Some(kind) = Kind::of(target) else {
                 continue;
             };
-            if kind == Kind::Sep || seen.contains(&target) {
+            if kind == Kind::Sep || seen.iter().any(|c| c.name() == target) {
                 continue;
             }
             if let Some(found) = table.chain(target) {
-                seen.push(found.name());
+                seen.push(found);
             }
         }
     }
@@ -277,7 +287,8 @@ COMMIT
     fn shares_come_from_the_probability_chain() {
         let dump = parse(NAT).unwrap();
         let nat = dump.table("nat").unwrap();
-        let d = dispatch(nat, &Addresses::of(nat), "KUBE-SVL-H");
+        let chain = nat.chain("KUBE-SVL-H").unwrap();
+        let d = dispatch(nat, &Addresses::of(nat), chain);
         let shares: Vec<f64> = d.endpoints.iter().map(|e| e.share).collect();
         for share in &shares {
             assert!((share - 1.0 / 3.0).abs() < 1e-4, "{shares:?}");
@@ -296,7 +307,8 @@ COMMIT
         )
         .unwrap();
         let nat = dump.table("nat").unwrap();
-        let d = dispatch(nat, &Addresses::of(nat), "KUBE-SVC-Q");
+        let chain = nat.chain("KUBE-SVC-Q").unwrap();
+        let d = dispatch(nat, &Addresses::of(nat), chain);
         let addresses: Vec<&str> = d.endpoints.iter().map(|e| e.address).collect();
         assert_eq!(addresses, ["10.0.0.9:80"]);
     }
@@ -305,8 +317,11 @@ COMMIT
     fn reach_follows_jumps_not_comments() {
         let dump = parse(NAT).unwrap();
         let nat = dump.table("nat").unwrap();
-        assert_eq!(reach(nat, "KUBE-EXT-H"), vec!["KUBE-EXT-H", "KUBE-SVL-H"]);
-        assert!(reach(nat, "KUBE-NOPE").is_empty());
+        let names = |entry| -> Vec<&str> {
+            let entry = nat.chain(entry).unwrap();
+            reach(nat, entry).iter().map(|c| c.name()).collect()
+        };
+        assert_eq!(names("KUBE-EXT-H"), ["KUBE-EXT-H", "KUBE-SVL-H"]);
         assert_eq!(Kind::of("KUBE-SVC-"), None);
         assert_eq!(Kind::of("KUBE-MARK-MASQ"), None);
         assert_eq!(Kind::of("KUBE-FW-X"), Some(Kind::Fw));

@@ -3,9 +3,9 @@
 //!
 //! [`parse`] reads iptables-save / `iptables -S` text, [`extract`] turns the
 //! nat (and filter) table into [`ServicePort`]s for every kube-proxy era,
-//! `source` runs the save tools of each backend (`stream` parses their
-//! output as it arrives), and `view` builds the report. [`doctor_checks`]
-//! gives doctor the `proxy.services` check.
+//! `source` runs the save tools of each backend, `stream` parses their
+//! output (or a `--file`) as it is read, and `view` builds the report.
+//! [`doctor_checks`] gives doctor the `proxy.services` check.
 
 mod dispatch;
 mod index;
@@ -21,7 +21,7 @@ mod stream;
 mod token;
 mod view;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -29,6 +29,7 @@ use anyhow::Context as _;
 use crate::Context;
 use crate::cli::ChainsArgs;
 use crate::error;
+use crate::host::HostError;
 use crate::report::{Check, Report};
 
 pub use model::{Affinity, Endpoint, Endpoints, Era, Policy, PortName, ServicePort};
@@ -37,16 +38,17 @@ pub use rule::RuleSpec;
 pub use services::{Services, era_of, extract};
 pub use source::Backend;
 
-use source::{Capture, Parsed};
+use source::Parsed;
+use stream::Streamed;
 
 const PARSE_HINT: &str = "the input must be `iptables-save` or `iptables -S` output";
 
-/// Where the dumps' text lives while their parsed rules are read: a file
-/// (or stdin), or the chunks the save tools' output streamed into.
+/// Where the dumps' text lives while their parsed rules are read: the
+/// chunks a file (or stdin) or each save tool's output streamed into.
 #[derive(Default)]
 struct Texts {
-    file: Option<Capture>,
-    streamed: Vec<Vec<Vec<u8>>>,
+    file: stream::Chunks,
+    streamed: Vec<stream::Chunks>,
 }
 
 /// The error for a malformed dump. The hint goes on the parse error
@@ -56,8 +58,8 @@ fn unparsable(e: ParseError, origin: &str) -> anyhow::Error {
 }
 
 /// Read and parse the dumps: `--file` (or stdin), else every backend's
-/// iptables-save, parsed as it streams in. A malformed dump is an error
-/// naming its line.
+/// iptables-save, each parsed as it streams in. A malformed dump is an
+/// error naming its line.
 fn read<'t>(
     ctx: &Context,
     args: &ChainsArgs,
@@ -69,33 +71,51 @@ fn read<'t>(
         ctx.progress.clear();
         return parsed;
     };
-    let (origin, text) = if file == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
+    let (origin, streamed) = if file == "-" {
+        let what = stream::Input {
+            origin: "stdin",
+            want_header: true,
+            size: 0,
+        };
+        let streamed = stream::read(&mut std::io::stdin().lock(), &mut texts.file, &what)
             .context("reading the dump from stdin")?;
-        ("stdin".to_string(), source::text(bytes, "stdin")?)
+        ("stdin", streamed)
     } else {
-        let text = crate::host::read_user_file(Path::new(file)).map_err(|e| {
-            error::with_hint(
-                e,
-                "--file takes a dump saved with `iptables-save > FILE`; check the path and that it is readable",
-            )
-        })?;
-        (file.to_string(), text)
+        (file, read_file(file, &mut texts.file)?)
     };
-    let backend = Backend::from_header(text.lines().find(|l| l.starts_with("# Generated")));
-    let capture = texts.file.insert(Capture {
-        origin,
-        backend,
-        text,
-    });
-    let dump = parse(&capture.text).map_err(|e| unparsable(e, &capture.origin))?;
+    let (dump, header) = match streamed {
+        Streamed::Parsed { dump, header } => (dump, header),
+        Streamed::Unparsable(e) => return Err(unparsable(e, origin)),
+        Streamed::NotText(e) => return Err(e),
+    };
     Ok(vec![Parsed {
-        origin: capture.origin.clone(),
-        backend: capture.backend,
+        origin: origin.to_string(),
+        backend: Backend::from_header(header),
         dump,
     }])
+}
+
+/// Stream the dump file `file` into `chunks`; its errors name it.
+fn read_file<'t>(file: &str, chunks: &'t mut stream::Chunks) -> anyhow::Result<Streamed<'t>> {
+    let path = Path::new(file);
+    let hinted = |e: HostError| {
+        error::with_hint(
+            e,
+            "--file takes a dump saved with `iptables-save > FILE`; check the path and that it is readable",
+        )
+    };
+    let mut input = crate::host::open_user_file(path).map_err(hinted)?;
+    // Only a hint: a file that grows while it is read is read to its end.
+    let size = input
+        .metadata()
+        .map_or(0, |m| usize::try_from(m.len()).unwrap_or(0));
+    let what = stream::Input {
+        origin: file,
+        want_header: true,
+        size,
+    };
+    stream::read(&mut input, chunks, &what)
+        .map_err(|e| hinted(HostError::from_io(path.to_path_buf(), e)))
 }
 
 /// `k8snet chains`.

@@ -141,10 +141,11 @@ struct Slot {
 }
 
 impl Endpoints {
-    /// Room for `n` endpoints.
-    pub fn with_capacity(n: usize) -> Self {
+    /// Room for `n` endpoints whose address, probability and chain take
+    /// `text` bytes together.
+    pub fn with_capacity(n: usize, text: usize) -> Self {
         Endpoints {
-            text: String::new(),
+            text: String::with_capacity(text),
             list: Vec::with_capacity(n),
         }
     }
@@ -202,12 +203,6 @@ impl Endpoints {
     pub fn clear(&mut self) {
         self.text.clear();
         self.list.clear();
-    }
-
-    /// Give back unused room (10,000 service ports keep theirs).
-    pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.list.shrink_to_fit();
     }
 }
 

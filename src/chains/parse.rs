@@ -377,6 +377,13 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Say how many bytes are known to follow the next piece fed (a
+    /// file's size tells), so that a table begun in it is sized for them
+    /// at once instead of growing.
+    pub(super) fn expect(&mut self, more: usize) {
+        self.more = more;
+    }
+
     /// Lines parsed so far.
     pub(super) fn lines(&self) -> usize {
         self.lines

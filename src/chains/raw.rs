@@ -26,10 +26,10 @@ fn service_chains<'a>(nat: &Table<'a>, filter: &str) -> HashSet<&'a str> {
             if !comment_name(rule).is_some_and(|n| n.matches(filter)) {
                 continue;
             }
-            for name in reach(nat, rule.spec().target()) {
-                let Some(chain) = nat.chain(name) else {
-                    continue;
-                };
+            let Some(entry) = nat.chain(rule.spec().target()) else {
+                continue;
+            };
+            for chain in reach(nat, entry) {
                 chains.insert(chain.name());
                 for sep in nat.rules(chain) {
                     let target = sep.spec().target().to_string();

@@ -53,11 +53,9 @@ impl Backend {
     }
 }
 
-/// The text of one dump and where it came from.
+/// The text of one save tool's dump.
 #[derive(Debug)]
 pub struct Capture {
-    /// `iptables-nft-save`, a file path, or `stdin`.
-    pub origin: String,
     /// Its backend, when known from the program or the dump header.
     pub backend: Backend,
     /// The dump.
@@ -180,7 +178,6 @@ pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
         .map(|(tool, backend, bytes)| {
             let text = text(bytes, tool)?;
             Ok(Capture {
-                origin: tool.to_string(),
                 backend: backend_of(backend, header(&text)),
                 text,
             })
@@ -195,7 +192,7 @@ pub fn capture(exec: &Exec) -> anyhow::Result<Vec<Capture>> {
 /// dump is an error made by `unparsable`.
 pub fn capture_parsed<'b>(
     exec: &Exec,
-    store: &'b mut Vec<Vec<Vec<u8>>>,
+    store: &'b mut Vec<stream::Chunks>,
     unparsable: impl Fn(ParseError, &str) -> anyhow::Error,
 ) -> anyhow::Result<Vec<Parsed<'b>>> {
     let tools = tools(exec);
@@ -206,7 +203,12 @@ pub fn capture_parsed<'b>(
         .map(|((tool, backend), chunks)| (tool, backend, (tool, chunks)))
         .collect();
     let outputs = run_all(exec, jobs, |(tool, chunks), backend, out| {
-        stream::read(out, chunks, tool, backend == Backend::Unknown)
+        let what = stream::Input {
+            origin: tool,
+            want_header: backend == Backend::Unknown,
+            size: 0,
+        };
+        stream::read(out, chunks, &what)
     })?;
     let mut parsed = Vec::new();
     let mut first_unparsable = None;

@@ -8,55 +8,147 @@
 
 use std::borrow::Cow;
 
-/// One word of a rule.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Token<'a> {
-    /// The word with quotes removed and escapes resolved.
-    pub text: Cow<'a, str>,
-    /// Whether any part was quoted: a quoted word is always a value, even
-    /// when it starts with `-` or is `!`.
-    pub quoted: bool,
+/// Why a line's quoting does not hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum QuoteError {
+    /// A quote is opened and never closed.
+    #[error("unterminated quote")]
+    Unterminated,
+    /// The line ends in a backslash that escapes nothing.
+    #[error("backslash at the end of the line")]
+    TrailingBackslash,
 }
 
-impl Token<'_> {
-    /// True for an unquoted word starting with `-` (an option name).
-    pub fn is_option(&self) -> bool {
-        !self.quoted && self.text.starts_with('-') && self.text.len() > 1
+/// What a word is to the rule it is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// An unquoted word starting with `-`: an option name.
+    Option,
+    /// An unquoted `!`: negates an option.
+    Bang,
+    /// Anything else, including every quoted word (a quoted `"-x"` or
+    /// `"!"` is a value).
+    Value,
+}
+
+/// How a word's text is read from what was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Form {
+    /// No quote or escape: the word is its text.
+    Plain,
+    /// The whole word in double quotes, without escapes (iptables-save's
+    /// comments): the text is what is between them.
+    Quoted,
+    /// Anything else: quotes and escapes resolved by a copy.
+    Resolved,
+}
+
+/// One word: where it is in its line, how its text is read, and its role.
+/// Twelve bytes, so it travels in registers: every rule of a big dump is
+/// read word by word, and words held as a `Cow` (moved through
+/// `Option<Result<…>>` and a look-ahead slot) stalled on half-overlapping
+/// copies through memory for half the time of reading a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Word {
+    start: u32,
+    end: u32,
+    form: Form,
+    role: Role,
+}
+
+impl Word {
+    /// What the word is to its rule.
+    pub fn role(self) -> Role {
+        self.role
+    }
+}
+
+/// The words of one line, read front to back.
+#[derive(Clone, Copy, Debug)]
+pub struct Words<'a> {
+    line: &'a str,
+    /// Where the unread text starts.
+    at: u32,
+}
+
+impl<'a> Words<'a> {
+    /// The words of `line`. Offsets are 32-bit: a line over 4 GiB (which
+    /// no save tool writes) reads as having no words.
+    pub fn new(line: &'a str) -> Self {
+        let line = if u32::try_from(line.len()).is_ok() {
+            line
+        } else {
+            ""
+        };
+        Words { line, at: 0 }
     }
 
-    /// True for an unquoted `!`.
-    pub fn is_bang(&self) -> bool {
-        !self.quoted && self.text == "!"
+    /// The next word, without reading past it; `None` at the end of the
+    /// line. Always inlined: returned from a call, the word went through
+    /// memory and stalled as the `Cow`s did (rustc left this one out of
+    /// line).
+    #[inline(always)]
+    pub fn peek(&self) -> Option<Result<Word, QuoteError>> {
+        let from = self.at as usize;
+        let rest = self.line.as_bytes().get(from..)?;
+        let blanks = rest
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        let word = rest.get(blanks..).filter(|w| !w.is_empty())?;
+        let scanned = match fast_scan(word) {
+            Some(fast) => fast,
+            None => match scan(word) {
+                Ok(scanned) => scanned,
+                Err(e) => return Some(Err(e)),
+            },
+        };
+        // Both fit: the line's length does.
+        let start = (from + blanks) as u32;
+        let word = Word {
+            start,
+            end: start + scanned.len as u32,
+            form: scanned.form,
+            role: scanned.role,
+        };
+        Some(Ok(word))
     }
-}
 
-/// Iterator over the words of a rule; `Clone` is a cheap look-ahead.
-#[derive(Clone, Debug)]
-pub struct Tokens<'a> {
-    rest: &'a str,
-}
+    /// Read past `word` (one [`Words::peek`] gave).
+    pub fn skip(&mut self, word: Word) {
+        self.at = word.end;
+    }
 
-/// Splits `text` into words.
-pub fn tokens(text: &str) -> Tokens<'_> {
-    Tokens { rest: text }
+    /// The word as written.
+    fn raw(&self, word: Word) -> &'a str {
+        self.line
+            .get(word.start as usize..word.end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The text of `word`, quotes removed and escapes resolved.
+    pub fn text(&self, word: Word) -> Cow<'a, str> {
+        let raw = self.raw(word);
+        match word.form {
+            Form::Plain => Cow::Borrowed(raw),
+            Form::Quoted => Cow::Borrowed(raw.get(1..raw.len() - 1).unwrap_or_default()),
+            Form::Resolved => Cow::Owned(unquote(raw)),
+        }
+    }
 }
 
 /// Check a whole line's quoting without building words: the same errors
-/// [`tokens`] gives, jumping from quote to quote.
-pub fn validate(text: &str) -> Result<(), &'static str> {
+/// [`Words::peek`] gives, jumping from quote to quote (found with SIMD:
+/// every rule of a dump is checked as it is parsed, and most have one
+/// quoted comment in 150 bytes).
+pub fn validate(text: &str) -> Result<(), QuoteError> {
     let mut rest = text.as_bytes();
-    while let Some(i) = rest
-        .iter()
-        .position(|&b| QUOTING.get(usize::from(b)) == Some(&true))
-    {
+    while let Some(i) = memchr::memchr3(b'"', b'\'', b'\\', rest) {
         let after = rest.get(i + 1..).unwrap_or_default();
         rest = match rest.get(i) {
-            Some(b'\\') => after.get(1..).ok_or("backslash at the end of the line")?,
+            Some(b'\\') => after.get(1..).ok_or(QuoteError::TrailingBackslash)?,
             Some(b'\'') => {
-                let close = after
-                    .iter()
-                    .position(|&b| b == b'\'')
-                    .ok_or("unterminated quote")?;
+                let close = memchr::memchr(b'\'', after).ok_or(QuoteError::Unterminated)?;
                 after.get(close + 1..).unwrap_or_default()
             }
             _ => after_double_quote(after)?,
@@ -67,16 +159,13 @@ pub fn validate(text: &str) -> Result<(), &'static str> {
 
 /// The bytes after the `"` closing a double-quoted part (backslash escapes
 /// the next byte).
-fn after_double_quote(mut rest: &[u8]) -> Result<&[u8], &'static str> {
+fn after_double_quote(mut rest: &[u8]) -> Result<&[u8], QuoteError> {
     loop {
-        let i = rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\')
-            .ok_or("unterminated quote")?;
+        let i = memchr::memchr2(b'"', b'\\', rest).ok_or(QuoteError::Unterminated)?;
         if rest.get(i) == Some(&b'"') {
             return Ok(rest.get(i + 1..).unwrap_or_default());
         }
-        rest = rest.get(i + 2..).ok_or("unterminated quote")?;
+        rest = rest.get(i + 2..).ok_or(QuoteError::Unterminated)?;
     }
 }
 
@@ -93,14 +182,22 @@ const SPECIAL: [bool; 256] = {
     table
 };
 
-/// The bytes [`validate`] stops at: quotes and backslash.
-const QUOTING: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b'"' as usize] = true;
-    table[b'\'' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
+/// Where one word ends (its length as written), how its text is read and
+/// what it is.
+struct Scan {
+    len: usize,
+    form: Form,
+    role: Role,
+}
+
+/// The role of an unquoted word's text.
+fn role_of(text: &[u8]) -> Role {
+    match text {
+        [b'!'] => Role::Bang,
+        [b'-', _, ..] => Role::Option,
+        _ => Role::Value,
+    }
+}
 
 /// The two common words, found without the state machine: a word with no
 /// quote or backslash, and a whole word in double quotes without escapes
@@ -112,9 +209,9 @@ fn fast_scan(bytes: &[u8]) -> Option<Scan> {
         .unwrap_or(bytes.len());
     if matches!(bytes.get(stop), None | Some(b' ' | b'\t')) {
         return Some(Scan {
-            end: stop,
-            quoted: false,
-            plain: true,
+            len: stop,
+            form: Form::Plain,
+            role: role_of(bytes.get(..stop).unwrap_or_default()),
         });
     }
     if stop != 0 || bytes.first() != Some(&b'"') {
@@ -124,24 +221,16 @@ fn fast_scan(bytes: &[u8]) -> Option<Scan> {
     let close = inner.iter().position(|&b| b == b'"' || b == b'\\')?;
     let ends = matches!(inner.get(close + 1), None | Some(b' ' | b'\t'));
     (inner.get(close) == Some(&b'"') && ends).then_some(Scan {
-        end: close + 2,
-        quoted: true,
-        plain: true,
+        len: close + 2,
+        form: Form::Quoted,
+        role: Role::Value,
     })
 }
 
-/// Where one word ends and whether it needs unquoting.
-struct Scan {
-    end: usize,
-    quoted: bool,
-    plain: bool,
-}
-
-fn scan(word: &str) -> Result<Scan, &'static str> {
-    let bytes = word.as_bytes();
-    if let Some(fast) = fast_scan(bytes) {
-        return Ok(fast);
-    }
+/// Any other word: quotes and escapes followed one byte at a time (kept
+/// out of line, so the common words' path stays small).
+#[inline(never)]
+fn scan(bytes: &[u8]) -> Result<Scan, QuoteError> {
     let (mut i, mut quote, mut quoted, mut escapes) = (0, None::<u8>, false, false);
     while let Some(&b) = bytes.get(i) {
         match (quote, b) {
@@ -161,21 +250,23 @@ fn scan(word: &str) -> Result<Scan, &'static str> {
         i += 1;
     }
     if quote.is_some() {
-        return Err("unterminated quote");
+        return Err(QuoteError::Unterminated);
     }
-    if i > bytes.len() {
-        return Err("backslash at the end of the line");
-    }
-    let whole_quoted = i >= 2
-        && bytes.first() == Some(&b'"')
-        && bytes.get(i - 1) == Some(&b'"')
-        && !word.get(1..i - 1).is_some_and(|s| s.contains('"'));
-    let plain = !escapes && (!quoted || whole_quoted);
-    Ok(Scan {
-        end: i,
-        quoted,
-        plain,
-    })
+    let raw = bytes.get(..i).ok_or(QuoteError::TrailingBackslash)?;
+    let whole_quoted = raw.len() >= 2
+        && raw.first() == Some(&b'"')
+        && raw.last() == Some(&b'"')
+        && !raw.get(1..raw.len() - 1).is_some_and(|s| s.contains(&b'"'));
+    let (form, role) = match (escapes, quoted) {
+        (false, false) => (Form::Plain, role_of(raw)),
+        (false, true) if whole_quoted => (Form::Quoted, Role::Value),
+        (_, true) => (Form::Resolved, Role::Value),
+        (true, false) => {
+            let text = std::str::from_utf8(raw).map(unquote).unwrap_or_default();
+            (Form::Resolved, role_of(text.as_bytes()))
+        }
+    };
+    Ok(Scan { len: i, form, role })
 }
 
 /// Resolve quotes and escapes of one word (the rare, copying path).
@@ -195,68 +286,51 @@ fn unquote(word: &str) -> String {
     out
 }
 
-impl<'a> Iterator for Tokens<'a> {
-    type Item = Result<Token<'a>, &'static str>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let blanks = self
-            .rest
-            .bytes()
-            .take_while(|b| matches!(b, b' ' | b'\t'))
-            .count();
-        let word = self.rest.get(blanks..).unwrap_or_default();
-        if word.is_empty() {
-            self.rest = word;
-            return None;
-        }
-        let scanned = match scan(word) {
-            Ok(s) => s,
-            Err(e) => {
-                self.rest = "";
-                return Some(Err(e));
-            }
-        };
-        let (raw, rest) = word.split_at(scanned.end.min(word.len()));
-        self.rest = rest;
-        let text = match (scanned.plain, scanned.quoted) {
-            (true, false) => Cow::Borrowed(raw),
-            (true, true) => Cow::Borrowed(raw.get(1..raw.len() - 1).unwrap_or_default()),
-            (false, _) => Cow::Owned(unquote(raw)),
-        };
-        Some(Ok(Token {
-            text,
-            quoted: scanned.quoted,
-        }))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every word of `text` with its text and role, up to and including a
+    /// quoting error.
+    fn tokens(text: &str) -> Vec<Result<(Cow<'_, str>, Role), QuoteError>> {
+        let mut words = Words::new(text);
+        let mut out = Vec::new();
+        while let Some(next) = words.peek() {
+            match next {
+                Ok(word) => {
+                    out.push(Ok((words.text(word), word.role())));
+                    words.skip(word);
+                }
+                Err(e) => {
+                    out.push(Err(e));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
     fn words(text: &str) -> Vec<String> {
         tokens(text)
-            .map(|t| t.expect("valid").text.into_owned())
+            .into_iter()
+            .map(|t| t.expect("valid").0.into_owned())
             .collect()
     }
 
     #[test]
     fn plain_words_are_borrowed() {
-        let toks: Vec<_> = tokens("-d 10.0.0.1/32  -p tcp")
-            .map(|t| t.unwrap())
-            .collect();
+        let toks = tokens("-d 10.0.0.1/32  -p tcp");
         assert_eq!(toks.len(), 4);
-        assert!(toks.iter().all(|t| matches!(t.text, Cow::Borrowed(_))));
+        assert!(toks.iter().all(|t| matches!(t, Ok((Cow::Borrowed(_), _)))));
     }
 
     #[test]
     fn double_quoted_comment_is_one_borrowed_word() {
-        let toks: Vec<_> = tokens(r#"--comment "default/hello: cluster IP" -j X"#)
-            .map(|t| t.unwrap())
-            .collect();
-        assert_eq!(toks[1].text, "default/hello: cluster IP");
-        assert!(toks[1].quoted);
-        assert!(matches!(toks[1].text, Cow::Borrowed(_)));
+        let toks = tokens(r#"--comment "default/hello: cluster IP" -j X"#);
+        let (text, role) = toks[1].as_ref().unwrap();
+        assert_eq!(text, "default/hello: cluster IP");
+        assert_eq!(*role, Role::Value);
+        assert!(matches!(text, Cow::Borrowed(_)));
     }
 
     #[test]
@@ -270,24 +344,29 @@ mod tests {
 
     #[test]
     fn unterminated_quote_is_an_error() {
-        assert!(tokens(r#"--comment "open"#).any(|t| t.is_err()));
-        assert!(tokens("trailing\\").any(|t| t.is_err()));
+        assert!(tokens(r#"--comment "open"#).iter().any(|t| t.is_err()));
+        assert!(tokens("trailing\\").iter().any(|t| t.is_err()));
     }
 
     proptest::proptest! {
         #[test]
         fn validate_agrees_with_the_tokenizer(text in "[a-z \"'\\\\!-]{0,40}") {
-            let tokenized = tokens(&text).find_map(Result::err);
+            let tokenized = tokens(&text).into_iter().find_map(Result::err);
             proptest::prop_assert_eq!(validate(&text).err(), tokenized);
         }
     }
 
     #[test]
     fn quoted_bang_and_dash_are_values() {
-        let toks: Vec<_> = tokens(r#"! "!" "-x" -x"#).map(|t| t.unwrap()).collect();
-        assert!(toks[0].is_bang());
-        assert!(!toks[1].is_bang());
-        assert!(!toks[2].is_option());
-        assert!(toks[3].is_option());
+        let roles: Vec<Role> = tokens(r#"! "!" "-x" -x \-y 'a'\! - !x"#)
+            .into_iter()
+            .map(|t| t.unwrap().1)
+            .collect();
+        use Role::{Bang, Option, Value};
+        // An escaped word is unquoted: `\-y` is the option `-y`.
+        assert_eq!(
+            roles,
+            [Bang, Value, Value, Option, Option, Value, Value, Value]
+        );
     }
 }
