@@ -94,42 +94,18 @@ impl Extracted {
 
 /// Build the report of `k8snet chains`; the services table only for a
 /// `listing`.
-pub fn report(found: Extracted, filter: Option<&str>, listing: bool) -> Report {
-    let wanted = |p: &ServicePort| filter.is_none_or(|f| p.name.matches(f));
-    let ports: Vec<&ServicePort> = found
-        .services
-        .ports
-        .iter()
-        .map(|p| &**p)
-        .filter(|p| wanted(p))
-        .collect();
-    if !listing {
-        return payload(&found, &ports, filter);
-    }
-    // The table and the JSON of 10,000 service ports take about as long
-    // as each other: each gets a CPU.
-    let (table, mut report) = if ports.len() < 512 {
-        (table(&ports), payload(&found, &ports, filter))
-    } else {
-        std::thread::scope(|scope| {
-            let table = scope.spawn(|| table(&ports));
-            let report = payload(&found, &ports, filter);
-            let table = crate::parallel::join(table);
-            (table, report)
-        })
-    };
-    report.tables.push(table);
-    report
-}
-
-/// The report without its table.
-fn payload(found: &Extracted, ports: &[&ServicePort], filter: Option<&str>) -> Report {
+pub fn report(mut found: Extracted, filter: Option<&str>, listing: bool) -> Report {
+    let check = check(&found);
     let mut report = Report::new("chains");
-    report.notes = notes(found);
-    if let Some(f) = filter.filter(|_| ports.is_empty()) {
-        report
-            .notes
-            .push(format!("no service port matches --service {f}"));
+    report.notes = notes(&found);
+    let mut ports = std::mem::take(&mut found.services.ports);
+    if let Some(f) = filter {
+        ports.retain(|p| p.name.matches(f));
+        if ports.is_empty() {
+            report
+                .notes
+                .push(format!("no service port matches --service {f}"));
+        }
     }
     for other in &found.others {
         report.notes.push(format!(
@@ -138,9 +114,13 @@ fn payload(found: &Extracted, ports: &[&ServicePort], filter: Option<&str>) -> R
             other.kube_rules
         ));
     }
-    report.checks.push(check(found));
+    report.checks.push(check);
+    if listing {
+        report.tables.push(table(&ports));
+    }
     // The service ports are the bulk of the payload (10,000 on a big
-    // cluster): `with_data` keeps them as JSON text, not a tree.
+    // cluster): they are written straight to the output, and only if the
+    // output is JSON or YAML.
     report
         .with_data("source", &found.origin)
         .with_data("backend", &found.backend)
@@ -148,7 +128,7 @@ fn payload(found: &Extracted, ports: &[&ServicePort], filter: Option<&str>) -> R
         .with_data("large_cluster", &found.services.large_cluster)
         .with_data("rules", &found.rules)
         .with_data("other_backends", &found.others)
-        .with_data("services", &ports)
+        .with_deferred("services", ports)
 }
 
 fn notes(found: &Extracted) -> Vec<String> {
@@ -171,7 +151,7 @@ fn notes(found: &Extracted) -> Vec<String> {
     notes
 }
 
-fn table(ports: &[&ServicePort]) -> Table {
+fn table(ports: &[Box<ServicePort>]) -> Table {
     let mut table = Table::new(
         "services",
         &[
