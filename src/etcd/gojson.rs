@@ -176,15 +176,6 @@ fn typed<'a, T: Deserialize<'a>>(
 
 /// A Go `string` field, borrowed from the JSON text when it has no escapes.
 pub fn string_field<'a>(obj: &Object<'a>, field: &str) -> Result<Option<Cow<'a, str>>, String> {
-    // Most strings have no escapes: their text is what is between the
-    // quotes (the raw value is valid JSON, so no bare control characters).
-    if let Some(plain) = obj
-        .field(field)
-        .and_then(|raw| raw.get().strip_prefix('"')?.strip_suffix('"'))
-        .filter(|text| !text.contains('\\'))
-    {
-        return Ok(Some(Cow::Borrowed(plain)));
-    }
     let text: Option<Text> = typed(obj, field, "string", "a string")?;
     Ok(text.map(|Text(text)| text))
 }
