@@ -214,13 +214,7 @@ impl EtcdServer {
                 .arg("--key")
                 .arg(&c.key);
         }
-        let out = curl.output().expect("curl runs");
-        assert!(
-            out.status.success(),
-            "v2 put {key}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        curl_ok(&mut curl, &format!("v2 put {key}"));
     }
 
     /// Turn on the v2 API's own authentication (etcd 2's `/v2/auth`): user
@@ -249,13 +243,7 @@ impl EtcdServer {
             if let Some(user) = user {
                 curl.args(["--user", user]);
             }
-            let out = curl.output().expect("curl runs");
-            assert!(
-                out.status.success(),
-                "v2 auth {path}: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+            curl_ok(&mut curl, &format!("v2 auth {path}"));
         }
     }
 
@@ -334,4 +322,16 @@ fn json_text(fields: &[(&str, &str)]) -> String {
         .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
         .collect();
     serde_json::Value::Object(map).to_string()
+}
+
+/// Run a curl request against the test etcd; its output is the failure
+/// message when etcd refuses it.
+fn curl_ok(curl: &mut Command, what: &str) {
+    let out = curl.output().expect("curl runs");
+    assert!(
+        out.status.success(),
+        "{what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
