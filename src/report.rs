@@ -569,7 +569,13 @@ pub(crate) mod tests {
     pub(crate) fn sample_report() -> Report {
         let mut table = Table::new("leases", &["subnet", "public ip"]);
         table.push(vec!["10.244.1.0/24".into(), "192.0.2.11".into()]);
-        let mut report = Report::new("doctor").with_data("leases", &vec!["10.244.1.0/24"]);
+        // One payload of each kind, so every renderer is tested on both.
+        let mut report = Report::new("doctor")
+            .with_data("leases", &vec!["10.244.1.0/24"])
+            .with_deferred(
+                "routes",
+                vec![serde_json::json!({"dst": "10.244.2.0/24", "via": ["flannel.1"]})],
+            );
         report.tables.push(table);
         report
             .notes

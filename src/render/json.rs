@@ -72,6 +72,7 @@ mod tests {
         assert_eq!(json["schema_version"], 1);
         assert_eq!(json["command"], "doctor");
         assert_eq!(json["leases"][0], "10.244.1.0/24");
+        assert_eq!(json["routes"][0]["via"][0], "flannel.1");
         assert_eq!(json["checks"][1]["id"], "sysctl.net.ipv4.tcp_fin_timeout");
         assert_eq!(json["checks"][1]["status"], "fail");
         assert_eq!(json["checks"][1]["code"], "sysctl-drift");
