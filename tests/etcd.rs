@@ -421,10 +421,17 @@ fn refused_endpoint_exits_2_at_once() {
 
 #[test]
 fn silent_endpoint_exits_2_within_the_timeout() {
-    // Accepts TCP connections and never answers: the case a firewall or a
-    // wedged etcd produces.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    // Accept TCP connections and never answer: the case a firewall or a
+    // wedged etcd produces. Three of them: the timeout bounds the whole
+    // fetch, not each endpoint.
+    let listeners: Vec<TcpListener> = (0..3)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("bind"))
+        .collect();
+    let url = listeners
+        .iter()
+        .map(|l| format!("http://{}", l.local_addr().expect("addr")))
+        .collect::<Vec<_>>()
+        .join(",");
     for api in ["v3", "v2", "auto"] {
         let started = Instant::now();
         let out = run(k8snet().args([
@@ -446,7 +453,7 @@ fn silent_endpoint_exits_2_within_the_timeout() {
             "{api}: {err}"
         );
     }
-    drop(listener);
+    drop(listeners);
 }
 
 #[test]
