@@ -11,6 +11,8 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 
+use crate::pipe::Paced;
+
 /// Finds and runs programs on a fixed search path.
 #[derive(Clone, Debug)]
 pub struct Exec {
@@ -105,10 +107,11 @@ impl Exec {
 
     /// Run `program args…`, handing its stdout to `read` while it runs, so
     /// a large output is processed as it arrives rather than after the
-    /// program exits. Whatever `read` leaves unread is drained (a program
-    /// blocked on a full pipe would never exit). An error from `read` is
-    /// [`ExecError::Io`]; a non-zero exit is [`ExecError::Failed`] with
-    /// stderr, and `read`'s result is dropped.
+    /// program exits (in few wake-ups, see [`Paced`]). Whatever `read`
+    /// leaves unread is drained (a program blocked on a full pipe would
+    /// never exit). An error from `read` is [`ExecError::Io`]; a non-zero
+    /// exit is [`ExecError::Failed`] with stderr, and `read`'s result is
+    /// dropped.
     pub fn run_streaming<T>(
         &self,
         program: &str,
@@ -131,8 +134,11 @@ impl Exec {
                 source,
             })?;
         let value = match child.stdout.take() {
-            Some(mut out) => read(&mut out)
-                .and_then(|value| std::io::copy(&mut out, &mut std::io::sink()).map(|_| value)),
+            Some(out) => {
+                let mut out = Paced::new(out);
+                read(&mut out)
+                    .and_then(|value| std::io::copy(&mut out, &mut std::io::sink()).map(|_| value))
+            }
             None => read(&mut std::io::empty()),
         };
         let output = child.wait_with_output().map_err(|source| ExecError::Io {

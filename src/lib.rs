@@ -17,6 +17,7 @@ pub mod exec;
 pub mod glob;
 pub mod host;
 mod parallel;
+mod pipe;
 pub mod profile;
 pub mod progress;
 pub mod proxy;

@@ -77,7 +77,8 @@ fn read<'t>(
             want_header: true,
             size: 0,
         };
-        let streamed = stream::read(&mut std::io::stdin().lock(), &mut texts.file, &what)
+        let mut stdin = crate::pipe::Paced::new(std::io::stdin().lock());
+        let streamed = stream::read(&mut stdin, &mut texts.file, &what)
             .context("reading the dump from stdin")?;
         ("stdin", streamed)
     } else {
