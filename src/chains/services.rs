@@ -218,10 +218,13 @@ fn role_of(entry: &str) -> Role {
 /// shared out, each service port being independent.
 fn build_all<'a>(nat: &Table<'a>) -> (BTreeMap<Key<'a>, Box<ServicePort>>, bool) {
     let entries = || {
+        // One entry per entry rule at most: sized once, not rehashed as
+        // 20,000 entries go in.
+        let rules = nat.rules_of("KUBE-SERVICES").len() + nat.rules_of("KUBE-NODEPORTS").len();
         let mut builder = Builder {
             nat,
             pending: BTreeMap::new(),
-            by_chain: ChainMap::default(),
+            by_chain: ChainMap::with_capacity_and_hasher(rules, Default::default()),
         };
         builder.entries("KUBE-SERVICES", false);
         builder.entries("KUBE-NODEPORTS", true);
