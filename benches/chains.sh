@@ -37,13 +37,13 @@ unshare --net --mount --fork sh -euc '
     "iptables-save -t nat > /dev/null" \
     "$2/k8snet chains -o json > /dev/null"
   ms() { start=$(date +%s%N); "$@" > /dev/null; echo $(( ($(date +%s%N) - start) / 1000000 )); }
-  for round in $(seq 15); do
+  for round in $(seq 21); do
     ms iptables-save -t nat >> "$1/save.ms"
     ms "$2/k8snet" chains -o json >> "$1/k8snet.ms"
   done
   median() { sort -n "$1" | awk "{ v[NR] = \$1 } END { print v[int((NR + 1) / 2)] }"; }
   s=$(median "$1/save.ms"); k=$(median "$1/k8snet.ms")
-  echo "interleaved, median of 15: iptables-save -t nat $s ms, k8snet chains -o json $k ms" \
+  echo "interleaved, median of 21: iptables-save -t nat $s ms, k8snet chains -o json $k ms" \
     "($(awk "BEGIN { printf \"%+.1f\", 100 * ($k - $s) / $s }") %)"
 ' sh "$work" "$bin"
 
