@@ -242,6 +242,10 @@ pub fn check(found: &Extracted) -> Check {
         );
     }
     let total = services.ports.len();
+    let (ports, served) = match total {
+        1 => ("1 service port".to_string(), "with endpoints"),
+        n => (format!("{n} service ports"), "each with endpoints"),
+    };
     let empty: Vec<&ServicePort> = services
         .ports
         .iter()
@@ -269,13 +273,13 @@ pub fn check(found: &Extracted) -> Check {
         Check::ok(
             CHECK_ID,
             format!(
-                "{total} service ports; {hidden} proxied in user space, whose endpoints iptables does not show"
+                "{ports}; {hidden} proxied in user space, whose endpoints iptables does not show"
             ),
         )
     } else if empty.is_empty() {
         Check::ok(
             CHECK_ID,
-            format!("{total} service ports, each with endpoints"),
+            format!("{ports}, {served}"),
         )
     } else {
         let none = empty.iter().filter(|p| p.no_endpoints).count();

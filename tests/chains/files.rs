@@ -29,6 +29,10 @@ fn iptables_s_dump_with_a_hand_edited_hash_gives_the_nodeport_service() {
         &[("192.168.125.129:3306", 0.5), ("192.168.125.131:3306", 0.5)],
     );
     assert_eq!(mysql["endpoints"][0]["probability"], "0.50000000000");
+    assert_eq!(
+        report["checks"][0]["summary"],
+        "1 service port, with endpoints"
+    );
 }
 
 #[test]
@@ -45,6 +49,10 @@ fn userspace_dump_shows_proxy_ports_and_no_endpoints() {
     assert_eq!(ssh["node_port"], 30239);
     assert!(endpoints(ssh).is_empty());
     assert_eq!(report["checks"][0]["status"], "ok");
+    assert_eq!(
+        report["checks"][0]["summary"],
+        "2 service ports; 2 proxied in user space, whose endpoints iptables does not show"
+    );
 }
 
 #[test]
