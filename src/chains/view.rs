@@ -277,10 +277,7 @@ pub fn check(found: &Extracted) -> Check {
             ),
         )
     } else if empty.is_empty() {
-        Check::ok(
-            CHECK_ID,
-            format!("{ports}, {served}"),
-        )
+        Check::ok(CHECK_ID, format!("{ports}, {served}"))
     } else {
         let none = empty.iter().filter(|p| p.no_endpoints).count();
         let mut parts = Vec::new();
