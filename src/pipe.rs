@@ -33,13 +33,14 @@ const PAUSE: Duration = Duration::from_millis(2);
 const LARGE: usize = 1 << 20;
 
 /// A pipe's read end, read in as few wake-ups as it can be.
-pub struct Paced<R> {
+pub struct Paced<R, C = SystemClock> {
     inner: R,
     /// Whether the pipe could be grown: pausing on a 64 KiB pipe would
     /// leave the writer waiting.
     grown: bool,
     /// Bytes read so far.
     total: usize,
+    clock: C,
 }
 
 impl<R: Read + AsFd> Paced<R> {
@@ -52,18 +53,19 @@ impl<R: Read + AsFd> Paced<R> {
             inner,
             grown,
             total: 0,
+            clock: SystemClock,
         }
     }
 }
 
-impl<R: Read> Read for Paced<R> {
+impl<R: Read, C: Clock> Read for Paced<R, C> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.total = self.total.saturating_add(n);
         // A short read took all there was: the writer is behind, so give it
         // time to write more before the next read.
         if self.grown && self.total >= LARGE && n > 0 && n < buf.len() {
-            SystemClock.sleep(PAUSE);
+            self.clock.sleep(PAUSE);
         }
         Ok(n)
     }
@@ -72,7 +74,9 @@ impl<R: Read> Read for Paced<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::FakeClock;
     use std::io::Write;
+    use std::time::SystemTime;
 
     #[test]
     fn a_pipe_is_grown_and_read_whole() {
@@ -88,15 +92,62 @@ mod tests {
         let sent: Vec<u8> = (0..3 * LARGE).map(|i| (i % 251) as u8).collect();
         let mut got = Vec::new();
         std::thread::scope(|scope| {
-            scope.spawn(move || {
+            scope.spawn(|| {
                 for piece in sent.chunks(4096) {
                     writer.write_all(piece).expect("write");
                 }
+                drop(writer);
             });
             paced.read_to_end(&mut got).expect("read");
         });
-        let expected: Vec<u8> = (0..3 * LARGE).map(|i| (i % 251) as u8).collect();
-        assert!(got == expected, "{} bytes read", got.len());
+        assert!(got == sent, "{} bytes read", got.len());
+    }
+
+    /// A reader that returns at most `step` bytes a call, as a pipe the
+    /// writer has not filled does.
+    struct Short {
+        left: usize,
+        step: usize,
+    }
+
+    impl Read for Short {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(buf.len()).min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+    }
+
+    fn paced(step: usize, grown: bool) -> Paced<Short, FakeClock> {
+        Paced {
+            inner: Short {
+                left: 2 * LARGE,
+                step,
+            },
+            grown,
+            total: 0,
+            clock: FakeClock::new(SystemTime::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn only_short_reads_of_a_large_output_pause() {
+        // 64 KiB reads of a 2 MiB output that come back with 4 KiB: the
+        // reads before the first 1 MiB is in do not pause, the one that
+        // completes it and the 256 after it do, and the read that finds
+        // the end does not.
+        let mut short = paced(4096, true);
+        let mut buf = vec![0; 65_536];
+        while short.read(&mut buf).expect("read") > 0 {}
+        assert_eq!(short.clock.elapsed(), PAUSE * 257);
+        // Reads that fill the buffer: the writer is ahead, no pause.
+        let mut full = paced(65_536, true);
+        while full.read(&mut buf).expect("read") > 0 {}
+        assert_eq!(full.clock.elapsed(), Duration::ZERO);
+        // A pipe that could not be grown is never paused on.
+        let mut small_pipe = paced(4096, false);
+        while small_pipe.read(&mut buf).expect("read") > 0 {}
+        assert_eq!(small_pipe.clock.elapsed(), Duration::ZERO);
     }
 
     #[test]
