@@ -33,6 +33,8 @@ unshare --net --mount --fork sh -euc '
   iptables-restore < "$1/nat.rules"
   iptables-save -t nat > "$1/nat.save"
   echo "dump: $(grep -c "^-A" "$1/nat.save") rules, $(wc -c < "$1/nat.save") bytes"
+  echo "hyperfine runs all of one command, then all of the other: a change in load"
+  echo "between the two moves the ratio; the interleaved medians below are the figure"
   hyperfine --warmup 2 --runs 10 \
     "iptables-save -t nat > /dev/null" \
     "$2/k8snet chains -o json > /dev/null"
