@@ -24,7 +24,7 @@ const CAPACITY: usize = 1 << 20;
 
 /// How long to let a writer fill the pipe after a read emptied it. A save
 /// tool writes about 75 KB a millisecond (26 MB in 350 ms), so a pause
-/// gathers about 150 KB and a writer seven times as fast still finds room
+/// gathers about 150 KB and a writer six times as fast still finds room
 /// in 1 MiB: the writer never waits for the reader.
 const PAUSE: Duration = Duration::from_millis(2);
 
