@@ -1,8 +1,5 @@
 //! Dumps read with `--file`, errors, and the parser's property tests.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use proptest::prelude::*;
 
 use super::*;
@@ -57,22 +54,12 @@ fn userspace_dump_shows_proxy_ports_and_no_endpoints() {
 
 #[test]
 fn stdin_dump_is_read_like_a_file() {
-    let mut child = k8snet()
-        .args(["chains", "-o", "json", "--file", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
     let text =
         std::fs::read(fixture("iptables/eks-v1.10-iptables-mode-2018.txt")).expect("fixture");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&text)
-        .expect("write");
-    let out = child.wait_with_output().expect("wait");
+    let out = run_with_input(
+        k8snet().args(["chains", "-o", "json", "--file", "-"]),
+        &text,
+    );
     assert_eq!(code(&out), Some(0), "{}", stderr(&out));
     let report = json(&out);
     assert_eq!(report["source"], "stdin");

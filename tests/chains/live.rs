@@ -1,9 +1,6 @@
 //! Rules loaded with the real iptables-restore into a throwaway network
 //! namespace and read back by `k8snet chains`.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use super::*;
 use crate::support::netns::Netns;
 
@@ -67,18 +64,7 @@ fn live_raw_output_restores_to_the_same_services() {
     let raw = ns.k8snet(&["chains", "--raw"]);
     assert_eq!(code(&raw), Some(0), "{}", stderr(&raw));
     let copy = Netns::new().expect("second namespace");
-    let mut child = copy
-        .command("iptables-nft-restore")
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("restore");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&raw.stdout)
-        .expect("write");
-    assert!(child.wait().expect("wait").success(), "{}", stdout(&raw));
+    copy.restore("iptables-nft-restore", &raw.stdout);
     assert_ext_era(&live(&copy, &[]));
 }
 

@@ -10,7 +10,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::support::{code, fixture, k8snet, run, stderr, stdout};
+use crate::support::{code, fixture, k8snet, run, run_with_input, stderr, stdout};
 
 fn dump(name: &str) -> String {
     fixture(&format!("iptables/{name}")).display().to_string()

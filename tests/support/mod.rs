@@ -5,8 +5,9 @@
 pub mod etcd;
 pub mod netns;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// The k8snet binary under test, with an environment that cannot leak in
 /// from the developer's shell (colors, widths, etcd and k8snet variables).
@@ -41,6 +42,25 @@ pub fn fixture(rel: &str) -> PathBuf {
 /// Run and capture, panicking only if the process could not start.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("k8snet runs")
+}
+
+/// Run with `input` on stdin and capture, panicking only if the process
+/// could not start or take its input.
+pub fn run_with_input(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command runs");
+    // Closed at the end of the statement: the command then sees the end.
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
 }
 
 /// stdout as text.

@@ -115,11 +115,23 @@ impl Netns {
             .expect("k8snet runs in the namespace")
     }
 
-    /// Load tests/fixtures/iptables/NAME with a real `tool`
-    /// (iptables-restore, iptables-nft-restore, iptables-legacy-restore).
+    /// Load `rules` with a real `tool` (iptables-restore,
+    /// iptables-nft-restore, iptables-legacy-restore); panics with its
+    /// stderr when it refuses them.
+    pub fn restore(&self, tool: &str, rules: &[u8]) {
+        let out = super::run_with_input(&mut self.command(tool), rules);
+        assert!(
+            out.status.success(),
+            "{tool} failed in the namespace: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Load tests/fixtures/iptables/NAME with a real `tool` (see
+    /// [`Netns::restore`]).
     pub fn restore_fixture(&self, tool: &str, name: &str) {
-        let dump = super::fixture(&format!("iptables/{name}"));
-        self.sh(&format!("{tool} < '{}'", dump.display()));
+        let rules = std::fs::read(super::fixture(&format!("iptables/{name}"))).expect("fixture");
+        self.restore(tool, &rules);
     }
 
     /// Read a file as seen inside the namespace (e.g. a /proc/sys key).
