@@ -4,6 +4,9 @@
 use super::*;
 use crate::support::netns::Netns;
 
+#[path = "../../benches/kube_nat.rs"]
+mod kube_nat;
+
 fn live(ns: &Netns, extra: &[&str]) -> Value {
     let mut args = vec!["chains", "-o", "json"];
     args.extend_from_slice(extra);
@@ -43,6 +46,37 @@ fn live_rules_of_every_era_loaded_with_iptables_restore() {
             check(&report);
         }
     }
+}
+
+/// A big cluster's table: iptables-save's output, several MiB, comes
+/// through a pipe k8snet grows and then reads in pauses (`src/pipe.rs`),
+/// in many pieces and more than one chunk, and must give what the same
+/// dump gives from stdin.
+#[test]
+fn live_large_table_reads_like_its_dump() {
+    let ns = netns!();
+    let mut rules = Vec::new();
+    kube_nat::write(&mut rules, 1000, 5).expect("generate");
+    ns.restore("iptables-nft-restore", &rules);
+    let saved = run(&mut ns.command("iptables-nft-save"));
+    assert_eq!(code(&saved), Some(0), "{}", stderr(&saved));
+    // Past the first MiB, after which reads are paced, and past the first
+    // chunk (1 MiB).
+    assert!(saved.stdout.len() > 2 << 20, "{} bytes", saved.stdout.len());
+    let live = live(&ns, &[]);
+    let services = live["services"].as_array().expect("services");
+    assert_eq!(services.len(), 1000);
+    for svc in services {
+        let shares: Vec<f64> = endpoints(svc).iter().map(|(_, share)| *share).collect();
+        assert_eq!(shares.len(), 5, "{svc}");
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-6, "{svc}");
+    }
+    let from_stdin = run_with_input(
+        k8snet().args(["chains", "-o", "json", "--file", "-"]),
+        &saved.stdout,
+    );
+    assert_eq!(code(&from_stdin), Some(0), "{}", stderr(&from_stdin));
+    assert_eq!(json(&from_stdin)["services"], live["services"]);
 }
 
 #[test]
