@@ -16,9 +16,41 @@ pub fn join<T>(handle: ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// `items` mapped by `map`, in order, in `parts` consecutive runs of about
-/// equal length, each on a thread of its own; the calling thread maps the
-/// last run instead of waiting idle.
+/// `items` cut into `parts` consecutive runs of about equal length, each
+/// handed to `work` on a thread of its own (the calling thread takes the
+/// last run instead of waiting idle); what each gave, in order.
+pub fn runs_in_order<I, O>(
+    items: impl IntoIterator<Item = I, IntoIter: ExactSizeIterator>,
+    parts: usize,
+    work: impl Fn(Vec<I>) -> O + Sync,
+) -> Vec<O>
+where
+    I: Send,
+    O: Send,
+{
+    let mut items = items.into_iter();
+    if parts <= 1 {
+        return vec![work(items.collect())];
+    }
+    let size = items.len().div_ceil(parts).max(1);
+    let mut runs: Vec<Vec<I>> = (0..parts)
+        .map(|_| items.by_ref().take(size).collect())
+        .collect();
+    let last = runs.pop().unwrap_or_default();
+    let work = &work;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = runs
+            .into_iter()
+            .map(|run| scope.spawn(move || work(run)))
+            .collect();
+        let last = work(last);
+        let mut done: Vec<O> = workers.into_iter().map(join).collect();
+        done.push(last);
+        done
+    })
+}
+
+/// `items` mapped by `map`, in order, split as [`runs_in_order`] does.
 pub fn map_in_order<I, O>(
     items: impl IntoIterator<Item = I, IntoIter: ExactSizeIterator>,
     parts: usize,
@@ -28,26 +60,12 @@ where
     I: Send,
     O: Send,
 {
-    let mut items = items.into_iter();
-    if parts <= 1 {
-        return items.map(map).collect();
-    }
-    let size = items.len().div_ceil(parts).max(1);
-    let mut runs: Vec<Vec<I>> = (0..parts)
-        .map(|_| items.by_ref().take(size).collect())
-        .collect();
-    let last = runs.pop().unwrap_or_default();
-    let map = &map;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = runs
-            .into_iter()
-            .map(|run| scope.spawn(move || run.into_iter().map(map).collect::<Vec<_>>()))
-            .collect();
-        let last: Vec<O> = last.into_iter().map(map).collect();
-        let mut mapped: Vec<O> = workers.into_iter().flat_map(join).collect();
-        mapped.extend(last);
-        mapped
+    runs_in_order(items, parts, |run| {
+        run.into_iter().map(&map).collect::<Vec<_>>()
     })
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 #[cfg(test)]
@@ -66,5 +84,7 @@ mod tests {
             );
         }
         assert!(map_in_order(Vec::<u32>::new(), 4, |i| i).is_empty());
+        let sums = runs_in_order(items, 3, |run| run.iter().sum::<u32>());
+        assert_eq!(sums, [334 * 333 / 2, (334..668).sum(), (668..1001).sum()]);
     }
 }

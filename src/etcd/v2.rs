@@ -74,16 +74,14 @@ const KEY_NOT_FOUND: u32 = 100;
 /// first endpoint that answers, and parse them.
 pub fn fetch(conn: &Connection, want: Want) -> anyhow::Result<Fetched> {
     let bodies = fetch_any(conn, want)?;
-    let mut data = Fetched {
-        config: match &bodies.config {
-            Some(answered) => answered.node()?.value,
-            None => None,
-        },
-        ..Fetched::default()
+    let mut data = match &bodies.subnets {
+        Some(answered) => flatten(answered.node()?),
+        None => Fetched::default(),
     };
-    if let Some(answered) = &bodies.subnets {
-        flatten(answered.node()?, &mut data);
-    }
+    data.config = match &bodies.config {
+        Some(answered) => answered.node()?.value,
+        None => None,
+    };
     Ok(data)
 }
 
@@ -136,32 +134,29 @@ fn fetch_from(
     })
 }
 
-/// Listings at least this long are parsed on two threads.
+/// Listings at least this long are parsed on all CPUs.
 const PARALLEL_FROM: usize = 1024;
 
-/// Every value node of a listing, parsed into `out`. Parsing 5,000 lease
-/// values is most of the work once etcd has answered, so a long listing's
-/// second half is parsed on another thread.
-fn flatten(listing: Node, out: &mut Fetched) {
-    let mut first = listing.nodes;
-    let second = if first.len() >= PARALLEL_FROM && crate::parallel::cpus() > 1 {
-        first.split_off(first.len() / 2)
+/// Every value node of a listing, parsed. Parsing 5,000 lease values is
+/// most of the work once etcd has answered, so a long listing is parsed
+/// in parts on all CPUs.
+fn flatten(listing: Node) -> Fetched {
+    let parts = if listing.nodes.len() >= PARALLEL_FROM {
+        crate::parallel::cpus()
     } else {
-        Vec::new()
+        1
     };
-    std::thread::scope(|scope| {
-        let worker = (!second.is_empty()).then(|| {
-            scope.spawn(|| {
-                let mut part = Fetched::default();
-                add_all(second, &mut part);
-                part
-            })
-        });
-        add_all(first, out);
-        if let Some(worker) = worker {
-            out.append(crate::parallel::join(worker));
-        }
-    });
+    let mut parts = crate::parallel::runs_in_order(listing.nodes, parts, |nodes| {
+        let mut part = Fetched::default();
+        add_all(nodes, &mut part);
+        part
+    })
+    .into_iter();
+    let mut all = parts.next().unwrap_or_default();
+    for part in parts {
+        all.append(part);
+    }
+    all
 }
 
 /// Each node's value as a lease; a directory's values in turn (flannel's
@@ -294,8 +289,7 @@ mod tests {
                 url: "test".into(),
                 body: listing(n),
             };
-            let mut data = Fetched::default();
-            flatten(answered.node().unwrap(), &mut data);
+            let data = flatten(answered.node().unwrap());
             let ttls: Vec<Option<i64>> = data.leases.iter().map(|l| l.ttl).collect();
             let expected: Vec<Option<i64>> = (0..=n as i64).map(Some).collect();
             assert_eq!(ttls, expected, "{n} leases");
