@@ -35,7 +35,9 @@ etcd --enable-v2=true --data-dir "$work/data" \
     --initial-cluster "default=$peer" --quota-backend-bytes=$((4*1024*1024*1024)) \
     >"$work/etcd.log" 2>&1 &
 etcd_pid=$!
-trap 'kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+# `|| true`: etcd killed exits non-zero, and under `set -e` that ended the
+# trap before the work directory was removed (and the script with 143).
+trap 'kill $etcd_pid 2>/dev/null; wait $etcd_pid 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 i=0
 until curl -fs "$client/health" >/dev/null 2>&1; do
     i=$((i+1)); [ $i -lt 100 ] || { cat "$work/etcd.log" >&2; exit 2; }
